@@ -1,0 +1,369 @@
+#include "counters.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "../realtime/realtime.h"
+#include "../store/presence.h"
+#include "../store/store.h"
+#include "../view/view.h"
+
+/* Every key shares the hash tag {ring}, so that one script touching several
+ * of them stays in one Redis Cluster slot. */
+#define KEY_TOTAL "{ring}:total"
+#define KEY_SHARES "{ring}:active"
+#define KEY_EXPIRY "{ring}:procs"
+#define CHANGES_CHANNEL "{ring}:changes"
+
+static const char unavailable_page[] =
+    "<!DOCTYPE html>\n<html lang=\"en\"><meta charset=\"utf-8\">"
+    "<title>Counts unavailable</title><h1>Counts unavailable</h1>"
+    "<p>The page view and viewer counts are unavailable right now, because "
+    "the server cannot reach its database. Reload in a moment.</p></html>\n";
+
+/* Owned by main; one per process. */
+struct app {
+    struct store *store;
+    struct store_presence *presence;
+    struct realtime *rt;
+    struct view_template *page;
+    char process_id[128];
+    long viewers;               /* open sockets of this process */
+    int *stop_done;
+};
+
+/* A store reply on its way to an action's or a query's caller. */
+struct pending {
+    struct app *app;
+    realtime_done_fn done;
+    realtime_result_fn result;
+    void *done_arg;
+};
+
+static struct pending *pending_new(struct app *app, realtime_done_fn done,
+                                   realtime_result_fn result, void *done_arg)
+{
+    struct pending *p = malloc(sizeof(*p));
+
+    if (p) {
+        p->app = app;
+        p->done = done;
+        p->result = result;
+        p->done_arg = done_arg;
+    }
+    return p;
+}
+
+static int reply_ok(const redisReply *reply, int type, const char *what)
+{
+    if (reply && reply->type == REDIS_REPLY_ERROR)
+        lwsl_err("stats: %s failed: %s\n", what, reply->str);
+    return reply && reply->type == type;
+}
+
+/* Query stats.for_default_post: {total, active}. */
+static void stats_read_reply(void *arg, redisReply *reply)
+{
+    struct pending *p = arg;
+    char total[24], active[24];
+    struct view_field fields[2] = {{"total", total}, {"active", active}};
+    struct view_record record = {fields, 2};
+
+    if (!reply_ok(reply, REDIS_REPLY_ARRAY, "for_default_post") ||
+        reply->elements != 2 ||
+        reply->element[0]->type != REDIS_REPLY_INTEGER ||
+        reply->element[1]->type != REDIS_REPLY_INTEGER) {
+        p->result(p->done_arg, NULL);
+    } else {
+        snprintf(total, sizeof(total), "%lld", reply->element[0]->integer);
+        snprintf(active, sizeof(active), "%lld", reply->element[1]->integer);
+        p->result(p->done_arg, &record);
+    }
+    free(p);
+}
+
+static void stats_for_default_post(void *arg, realtime_result_fn result,
+                                   void *done_arg)
+{
+    struct app *app = arg;
+    struct pending *p = pending_new(app, NULL, result, done_arg);
+
+    if (!p || !store_presence_read(app->presence, KEY_TOTAL,
+                                   stats_read_reply, p)) {
+        free(p);
+        result(done_arg, NULL);
+    }
+}
+
+static void stats_action_reply(void *arg, redisReply *reply)
+{
+    struct pending *p = arg;
+
+    p->done(p->done_arg, reply_ok(reply, REDIS_REPLY_INTEGER, "action"));
+    free(p);
+}
+
+/* Action stats.view_default_post: total + 1. */
+static void stats_view_default_post(void *arg, realtime_done_fn done,
+                                    void *done_arg)
+{
+    struct app *app = arg;
+    struct pending *p = pending_new(app, done, NULL, done_arg);
+    const char *argv[2] = {"INCR", KEY_TOTAL};
+
+    if (!p || !store_command(app->store, stats_action_reply, p, 2, argv,
+                             NULL)) {
+        free(p);
+        done(done_arg, 0);
+    }
+}
+
+/* Sends this process's viewer count; the action succeeds when Redis has
+ * it. A failed write is made good by the next heartbeat or reconnect. */
+static void stats_write_viewers(struct app *app, realtime_done_fn done,
+                                void *done_arg)
+{
+    struct pending *p = pending_new(app, done, NULL, done_arg);
+
+    if (!p) {
+        done(done_arg, 0);
+        return;
+    }
+    store_presence_set(app->presence, app->viewers, stats_action_reply, p);
+}
+
+/* Action stats.viewer_joined: active + 1. */
+static void stats_viewer_joined(void *arg, realtime_done_fn done,
+                                void *done_arg)
+{
+    struct app *app = arg;
+
+    app->viewers++;
+    stats_write_viewers(app, done, done_arg);
+}
+
+/* Action stats.viewer_left: active - 1, never below zero. */
+static void stats_viewer_left(void *arg, realtime_done_fn done,
+                              void *done_arg)
+{
+    struct app *app = arg;
+
+    if (app->viewers > 0)
+        app->viewers--;
+    stats_write_viewers(app, done, done_arg);
+}
+
+static void socket_joined(void *arg)
+{
+    struct app *app = arg;
+
+    realtime_call_action(app->rt, "stats", "viewer_joined", NULL, NULL);
+}
+
+static void socket_left(void *arg)
+{
+    struct app *app = arg;
+
+    realtime_call_action(app->rt, "stats", "viewer_left", NULL, NULL);
+}
+
+/* A GET / waiting for its page view to be counted. */
+struct index_call {
+    struct app *app;
+    struct realtime_request *request;
+};
+
+static void index_counted(void *arg, int ok)
+{
+    struct index_call *call = arg;
+
+    if (ok)
+        realtime_render(call->app->rt, call->request, call->app->page,
+                        "for_default_post", "post");
+    else
+        realtime_respond_unavailable(call->request,
+                                     store_error(call->app->store));
+    free(call);
+}
+
+/* Route /: counts a page view (not for HEAD, which nobody sees), then
+ * renders the page and subscribes its counters. */
+static void route_index(void *arg, struct realtime_request *request)
+{
+    struct app *app = arg;
+    struct index_call *call;
+
+    if (!store_is_up(app->store)) {
+        realtime_respond_unavailable(request, store_error(app->store));
+        return;
+    }
+    if (!strcmp(realtime_request_method(request), "HEAD")) {
+        realtime_render(app->rt, request, app->page, "for_default_post",
+                        "post");
+        return;
+    }
+    call = malloc(sizeof(*call));
+    if (!call) {
+        realtime_respond(request, 500, "text/plain", "out of memory\n", 14);
+        return;
+    }
+    call->app = app;
+    call->request = request;
+    realtime_call_action(app->rt, "stats", "view_default_post",
+                         index_counted, call);
+}
+
+/* Route /healthz: 200 while Redis answers, for load balancers. */
+static void route_healthz(void *arg, struct realtime_request *request)
+{
+    struct app *app = arg;
+    char body[900];
+
+    if (store_is_up(app->store)) {
+        realtime_respond(request, 200, "text/plain", "ok\n", 3);
+        return;
+    }
+    snprintf(body, sizeof(body), "unavailable: %s\n", store_error(app->store));
+    realtime_respond(request, 503, "text/plain", body, strlen(body));
+}
+
+static void store_up_changed(void *arg, int up)
+{
+    struct app *app = arg;
+
+    if (!up || !app->rt)
+        return;
+    store_presence_resync(app->presence);
+    realtime_store_up(app->rt);
+}
+
+static void store_message(void *arg, const char *channel, const char *payload,
+                          size_t len)
+{
+    struct app *app = arg;
+
+    if (app->rt)
+        realtime_store_message(app->rt, channel, payload, len);
+}
+
+/* After a heartbeat or a resubscribe, read every channel again: another
+ * process may have died or published while we could not hear it. */
+static void store_resubscribed(void *arg)
+{
+    struct app *app = arg;
+
+    if (app->rt)
+        realtime_store_up(app->rt);
+}
+
+static void make_process_id(char *out, size_t len)
+{
+    unsigned char bytes[6] = {0};
+    char host[64] = "host";
+
+    gethostname(host, sizeof(host) - 1);
+    if (getrandom(bytes, sizeof(bytes), 0) != (ssize_t)sizeof(bytes))
+        bytes[0] = (unsigned char)rand();
+    snprintf(out, len, "%s:%ld:%02x%02x%02x%02x%02x%02x", host,
+             (long)getpid(), bytes[0], bytes[1], bytes[2], bytes[3],
+             bytes[4], bytes[5]);
+}
+
+static int app_register(struct app *app)
+{
+    struct realtime *rt = app->rt;
+
+    return realtime_add_mutable(rt, "stats") ||
+           realtime_add_query(rt, "stats", "for_default_post",
+                              stats_for_default_post) ||
+           realtime_add_action(rt, "stats", "view_default_post",
+                               stats_view_default_post) ||
+           realtime_add_action(rt, "stats", "viewer_joined",
+                               stats_viewer_joined) ||
+           realtime_add_action(rt, "stats", "viewer_left",
+                               stats_viewer_left) ||
+           realtime_add_mutator(rt, "post", "stats", app->page) ||
+           realtime_add_route(rt, "/", route_index) ||
+           realtime_add_route(rt, "/healthz", route_healthz) ||
+           realtime_set_unavailable_page(rt, unavailable_page);
+}
+
+struct app *app_new(struct server *server, const struct config *cfg)
+{
+    struct app *app = calloc(1, sizeof(*app));
+    struct store_listener listener = {store_up_changed, store_message,
+                                      store_resubscribed};
+    struct store_presence_keys keys = {KEY_SHARES, KEY_EXPIRY, NULL};
+    struct realtime_options options = {NULL, "/ring", CHANGES_CHANNEL};
+    char error[512];
+
+    if (!app)
+        return NULL;
+    make_process_id(app->process_id, sizeof(app->process_id));
+    if (view_template_load(&app->page, cfg->templates_dir, "index.html",
+                           error, sizeof(error))) {
+        lwsl_err("templates: %s\n", error);
+        goto fail;
+    }
+    app->store = store_new(server_context(server), &cfg->redis,
+                           cfg->redis_url, &listener, app);
+    if (!app->store)
+        goto fail;
+    keys.member = app->process_id;
+    app->presence = store_presence_new(app->store, &keys, cfg->presence_ttl,
+                                       store_resubscribed, app);
+    options.process_id = app->process_id;
+    app->rt = realtime_new(server, app->store, &options, app);
+    if (!app->presence || !app->rt || app_register(app)) {
+        lwsl_err("app: cannot set up the counters\n");
+        goto fail;
+    }
+    realtime_on_socket(app->rt, socket_joined, socket_left);
+    lwsl_notice("app: process %s, templates in %s\n", app->process_id,
+                cfg->templates_dir);
+    return app;
+
+fail:
+    app_close_store(app);
+    app_free(app);
+    return NULL;
+}
+
+static void app_stop_reply(void *arg, redisReply *reply)
+{
+    struct app *app = arg;
+
+    if (!reply)
+        lwsl_warn("app: could not remove %ld viewers from Redis; they "
+                  "expire by themselves\n", app->viewers);
+    *app->stop_done = 1;
+}
+
+void app_stop(struct app *app, int *done)
+{
+    realtime_stop(app->rt);
+    app->stop_done = done;
+    lwsl_notice("app: stopping, removing %ld viewers\n", app->viewers);
+    app->viewers = 0;
+    store_presence_set(app->presence, 0, app_stop_reply, app);
+}
+
+void app_close_store(struct app *app)
+{
+    store_presence_free(app->presence);
+    app->presence = NULL;
+    store_free(app->store);
+    app->store = NULL;
+}
+
+void app_free(struct app *app)
+{
+    if (!app)
+        return;
+    realtime_free(app->rt);
+    view_template_free(app->page);
+    free(app);
+}

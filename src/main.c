@@ -1,0 +1,97 @@
+/*
+ * ringserver: a realtime server-rendered view server. main() reads the
+ * command line, starts the server and the counters app, and stops both on
+ * SIGINT or SIGTERM after removing this process's viewers from Redis.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libwebsockets.h>
+
+#include "app/counters.h"
+#include "config.h"
+#include "server/server.h"
+
+/* Largest WebSocket message a client may send; larger ones close with
+ * 1009. */
+#define MAX_MESSAGE (64 * 1024)
+/* A deferred HTTP response that waits longer than this gets a 503. */
+#define RESPONSE_TIMEOUT_MS 3000
+/* How long shutdown waits for Redis to confirm the viewers left. */
+#define STOP_TIMEOUT_MS 1000
+
+static struct server *running_server;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (running_server)
+        server_interrupt(running_server);
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int main(int argc, char **argv)
+{
+    struct config cfg;
+    struct server_options options;
+    struct server *server;
+    struct app *app;
+    int stopped = 0;
+
+    switch (config_parse(&cfg, argc, argv, stdout, stderr)) {
+    case CONFIG_EXIT:
+        return 0;
+    case CONFIG_ERROR:
+        return 2;
+    case CONFIG_OK:
+        break;
+    }
+    lws_set_log_level(cfg.log_level, NULL);
+    srand((unsigned int)time(NULL) ^ (unsigned int)getpid());
+
+    memset(&options, 0, sizeof(options));
+    options.host = cfg.host;
+    options.port = cfg.port;
+    options.static_dir = cfg.static_dir;
+    options.socket_path = "/ring";
+    options.subprotocol = "ring";
+    options.max_message = MAX_MESSAGE;
+    options.response_timeout_ms = RESPONSE_TIMEOUT_MS;
+    server = server_new(&options);
+    if (!server)
+        return 1;
+    app = app_new(server, &cfg);
+    if (!app) {
+        server_free(server);
+        return 1;
+    }
+
+    running_server = server;
+    install_signals();
+    server_run(server);
+
+    lwsl_notice("ringserver: stopping\n");
+    app_stop(app, &stopped);
+    server_run_until(server, &stopped, STOP_TIMEOUT_MS);
+    app_close_store(app);
+    running_server = NULL;
+    server_free(server);
+    app_free(app);
+    lwsl_notice("ringserver: stopped\n");
+    return 0;
+}

@@ -1,0 +1,244 @@
+#include "realtime_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "protocol.h"
+
+/* Splits "SCOPE:QUERY:MUTATOR" and checks that the parts fit together.
+ * Returns 0 and sets the query and mutator, or -1. */
+static int channel_parse_name(struct realtime *rt, const char *name,
+                              const struct realtime_query **query,
+                              const struct realtime_mutator **mutator)
+{
+    char copy[3 * REALTIME_NAME_MAX];
+    char *scope, *query_name, *mutator_name, *rest;
+
+    if (strlen(name) >= sizeof(copy))
+        return -1;
+    strcpy(copy, name);
+    scope = strtok_r(copy, ":", &rest);
+    query_name = strtok_r(NULL, ":", &rest);
+    mutator_name = strtok_r(NULL, ":", &rest);
+    if (!scope || !query_name || !mutator_name || strtok_r(NULL, ":", &rest))
+        return -1;
+    *query = realtime_find_query(rt, query_name);
+    *mutator = realtime_find_mutator(rt, mutator_name);
+    if (!*query || !*mutator || strcmp((*mutator)->scope, scope))
+        return -1;
+    return 0;
+}
+
+static struct realtime_channel *channel_find(struct realtime *rt,
+                                             const char *name)
+{
+    struct list_node *n;
+
+    list_for_each(&rt->channels, n) {
+        struct realtime_channel *channel =
+            list_entry(n, struct realtime_channel, node);
+        if (!strcmp(channel->name, name))
+            return channel;
+    }
+    return NULL;
+}
+
+struct realtime_channel *realtime_channel_get(struct realtime *rt,
+                                              const char *name)
+{
+    struct realtime_channel *channel = channel_find(rt, name);
+    const struct realtime_query *query;
+    const struct realtime_mutator *mutator;
+
+    if (channel)
+        return channel;
+    if (channel_parse_name(rt, name, &query, &mutator))
+        return NULL;
+    channel = calloc(1, sizeof(*channel));
+    if (!channel)
+        return NULL;
+    snprintf(channel->name, sizeof(channel->name), "%s", name);
+    channel->query = query;
+    channel->mutator = mutator;
+    channel->rt = rt;
+    buf_init(&channel->diff_frame, server_frame_headroom);
+    buf_init(&channel->full_frame, server_frame_headroom);
+    list_init(&channel->subscribers);
+    list_push(&rt->channels, &channel->node);
+    return channel;
+}
+
+static void channel_free(struct realtime_channel *channel)
+{
+    view_state_free(channel->state);
+    buf_free(&channel->diff_frame);
+    buf_free(&channel->full_frame);
+    free(channel);
+}
+
+void realtime_channel_free_all(struct realtime *rt)
+{
+    while (rt->channels.count) {
+        struct list_node *n = rt->channels.head.next;
+        list_remove(&rt->channels, n);
+        channel_free(list_entry(n, struct realtime_channel, node));
+    }
+}
+
+/* Encodes the push from `from` to `to` into frame. Returns the number of
+ * instructions, or -1 when out of memory. */
+static int channel_encode(struct realtime_channel *channel, struct buf *frame,
+                          const struct view_state *from,
+                          const struct view_state *to, unsigned long version)
+{
+    struct buf payload;
+    int n;
+
+    buf_init(&payload, 0);
+    n = view_state_diff(from, to, &payload);
+    buf_reset(frame);
+    if (n >= 0 && protocol_encode_push(frame, channel->name, version, !from,
+                                       buf_data(&payload), payload.len))
+        n = -1;
+    buf_free(&payload);
+    return n;
+}
+
+static void channel_wake_subscribers(struct realtime_channel *channel)
+{
+    struct list_node *n;
+
+    list_for_each(&channel->subscribers, n) {
+        struct realtime_subscription *sub =
+            list_entry(n, struct realtime_subscription, node);
+        if (sub->sent_version < channel->version)
+            realtime_socket_wake(sub->socket);
+    }
+}
+
+/* Makes `state` the channel's newest state if it differs from the last. */
+static void channel_update(struct realtime_channel *channel,
+                           struct view_state *state)
+{
+    unsigned long version = channel->version + 1;
+    int changed;
+
+    if (channel->state) {
+        changed = channel_encode(channel, &channel->diff_frame,
+                                 channel->state, state, version);
+        if (changed <= 0) {
+            view_state_free(state);
+            return;
+        }
+    }
+    if (channel_encode(channel, &channel->full_frame, NULL, state,
+                       version) < 0) {
+        view_state_free(state);
+        return;
+    }
+    if (!channel->state)
+        buf_reset(&channel->diff_frame);
+    view_state_free(channel->state);
+    channel->state = state;
+    channel->version = version;
+    channel_wake_subscribers(channel);
+}
+
+static void channel_query_done(void *arg, const struct view_record *record)
+{
+    struct realtime_channel *channel = arg;
+    struct view_state *state;
+
+    channel->querying = 0;
+    if (channel->rt->stopped)
+        return;
+    if (record) {
+        state = view_state_new(channel->mutator->template,
+                               channel->mutator->scope, record);
+        if (state)
+            channel_update(channel, state);
+    }
+    if (channel->dirty) {
+        channel->dirty = 0;
+        realtime_channel_refresh(channel);
+    }
+}
+
+void realtime_channel_refresh(struct realtime_channel *channel)
+{
+    struct realtime *rt = channel->rt;
+
+    if (channel->querying) {
+        channel->dirty = 1; /* one more query when this one returns */
+        return;
+    }
+    if (rt->stopped || !store_is_up(rt->store))
+        return; /* refreshed again when the store comes back */
+    if (channel->subscribers.count == 0) {
+        channel->stale = 1; /* refreshed when someone subscribes */
+        return;
+    }
+    channel->stale = 0;
+    channel->querying = 1;
+    channel->query->fn(rt->app, channel_query_done, channel);
+}
+
+void realtime_channel_refresh_all(struct realtime *rt)
+{
+    struct list_node *n;
+
+    list_for_each(&rt->channels, n)
+        realtime_channel_refresh(list_entry(n, struct realtime_channel, node));
+}
+
+int realtime_subscribe(struct realtime_socket *socket,
+                       struct realtime_channel *channel)
+{
+    struct realtime_subscription *sub;
+
+    for (int i = 0; i < socket->sub_count; i++)
+        if (socket->subs[i].channel == channel)
+            return 0;
+    if (socket->sub_count == REALTIME_MAX_SUBSCRIPTIONS)
+        return -1;
+    sub = &socket->subs[socket->sub_count++];
+    sub->channel = channel;
+    sub->sent_version = 0;
+    sub->socket = socket;
+    list_push(&channel->subscribers, &sub->node);
+    if (channel->state)
+        realtime_socket_wake(socket);
+    if (!channel->state || channel->stale)
+        realtime_channel_refresh(channel);
+    return 0;
+}
+
+void realtime_unsubscribe_all(struct realtime_socket *socket)
+{
+    for (int i = 0; i < socket->sub_count; i++)
+        list_remove(&socket->subs[i].channel->subscribers,
+                    &socket->subs[i].node);
+    socket->sub_count = 0;
+}
+
+/*
+ * Picks the push a subscriber needs: the diff when it is one version
+ * behind, else the full state. A socket that lagged several versions thus
+ * gets only the newest state, and no queue grows.
+ */
+const struct buf *realtime_next_push(struct realtime_socket *socket)
+{
+    for (int i = 0; i < socket->sub_count; i++) {
+        struct realtime_subscription *sub = &socket->subs[i];
+        struct realtime_channel *channel = sub->channel;
+        int diff_ok = sub->sent_version + 1 == channel->version &&
+                      sub->sent_version != 0 && channel->diff_frame.len;
+
+        if (!channel->state || sub->sent_version >= channel->version)
+            continue;
+        sub->sent_version = channel->version;
+        return diff_ok ? &channel->diff_frame : &channel->full_frame;
+    }
+    return NULL;
+}

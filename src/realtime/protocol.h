@@ -1,0 +1,44 @@
+#ifndef RING_PROTOCOL_H
+#define RING_PROTOCOL_H
+
+#include <stddef.h>
+
+#include "../util/buf.h"
+
+/*
+ * The realtime protocol's wire format, with no I/O: parsing what clients
+ * send and encoding what the server sends. Unit-tested and fuzzed alone.
+ */
+
+enum protocol_result {
+    PROTOCOL_OK = 0,
+    PROTOCOL_INVALID_JSON = -1, /* close the socket with 1007 */
+    PROTOCOL_BAD_REQUEST = -2,  /* reply with status 400 and `error` */
+};
+
+/* A client message: {"action":"…","id":"…", …}. */
+struct protocol_message {
+    char action[32];
+    char id[64];      /* as it appeared: a string's text or a number */
+    int has_id;
+    int id_is_number;
+    char error[160];  /* what is wrong, when parsing did not return OK */
+};
+
+/* Parses one text message. Fills msg (id too, where it could be read, so
+ * that an error reply can name it). */
+enum protocol_result protocol_parse(const char *data, size_t len,
+                                    struct protocol_message *msg);
+
+/* Appends {"id":ID,"status":N,"body":BODY} or, with error set,
+ * {"id":ID,"status":N,"error":ERROR}. ID is null when msg has none. */
+int protocol_encode_reply(struct buf *out, const struct protocol_message *msg,
+                          int status, const char *body, const char *error);
+
+/* Appends {"channel":C,"version":N[,"full":true],"payload":PAYLOAD}, where
+ * payload is an already encoded JSON array. */
+int protocol_encode_push(struct buf *out, const char *channel,
+                         unsigned long version, int full,
+                         const char *payload, size_t payload_len);
+
+#endif

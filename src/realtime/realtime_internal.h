@@ -1,0 +1,157 @@
+#ifndef RING_REALTIME_INTERNAL_H
+#define RING_REALTIME_INTERNAL_H
+
+#include "../util/buf.h"
+#include "../util/list.h"
+#include "realtime.h"
+
+#define REALTIME_MAX_NAMES 16
+#define REALTIME_NAME_MAX 48
+#define REALTIME_MAX_SUBSCRIPTIONS 8  /* channels per socket */
+#define REALTIME_MAX_REPLIES 32       /* queued replies per socket */
+
+struct realtime_query {
+    char name[REALTIME_NAME_MAX];
+    int mutable_index;
+    realtime_query_fn fn;
+};
+
+struct realtime_action {
+    char name[REALTIME_NAME_MAX];
+    int mutable_index;
+    realtime_action_fn fn;
+};
+
+struct realtime_mutator {
+    char name[REALTIME_NAME_MAX];
+    char scope[REALTIME_NAME_MAX];
+    const struct view_template *template;
+};
+
+struct realtime_route {
+    char path[128];
+    realtime_route_fn fn;
+};
+
+/*
+ * A channel: one (scope, query, mutator) whose state is pushed to its
+ * subscribers. Owned by struct realtime, made on first use, freed with it.
+ * `diff_frame` turns version - 1 into version; `full_frame` is the whole
+ * state at version. Both are encoded once and sent to every subscriber.
+ */
+struct realtime_channel {
+    struct list_node node;          /* in realtime.channels */
+    char name[3 * REALTIME_NAME_MAX];
+    const struct realtime_query *query;
+    const struct realtime_mutator *mutator;
+    struct view_state *state;       /* last pushed state, or NULL */
+    unsigned long version;
+    struct buf diff_frame;
+    struct buf full_frame;
+    struct list subscribers;        /* of struct realtime_subscription */
+    int querying;                   /* a query is in flight */
+    int stale;                      /* changed while nobody followed it */
+    int dirty;                      /* changed again while querying */
+    struct realtime *rt;
+};
+
+/* One socket following one channel; lives inside its realtime_socket. */
+struct realtime_subscription {
+    struct list_node node;          /* in channel.subscribers */
+    struct realtime_channel *channel;
+    unsigned long sent_version;     /* 0: nothing sent yet */
+    struct realtime_socket *socket;
+};
+
+/* A reply waiting for the socket to become writable. */
+struct realtime_reply {
+    struct list_node node;
+    struct buf frame;
+};
+
+/* Per-socket state; made when the socket opens, freed when it closes. */
+struct realtime_socket {
+    struct server_socket *socket;
+    struct realtime *rt;
+    struct realtime_subscription subs[REALTIME_MAX_SUBSCRIPTIONS];
+    int sub_count;
+    struct list replies;            /* of struct realtime_reply */
+    int joined;                     /* counted as a viewer */
+};
+
+/*
+ * A request in progress, made for one HTTP request. Freed when the route
+ * responds; if the client went away first, `http` is NULL and the response
+ * is dropped.
+ */
+struct realtime_request {
+    struct realtime *rt;
+    struct server_http *http;
+    char method[8];
+    char path[512];
+};
+
+struct realtime {
+    struct server *server;
+    struct store *store;
+    void *app;
+    char process_id[64];
+    char socket_path[64];
+    char changes_channel[64];
+    int stopped;
+
+    char mutables[REALTIME_MAX_NAMES][REALTIME_NAME_MAX];
+    int mutable_count;
+    struct realtime_query queries[REALTIME_MAX_NAMES];
+    int query_count;
+    struct realtime_action actions[REALTIME_MAX_NAMES];
+    int action_count;
+    struct realtime_mutator mutators[REALTIME_MAX_NAMES];
+    int mutator_count;
+    struct realtime_route routes[REALTIME_MAX_NAMES];
+    int route_count;
+    realtime_socket_fn joined, left;
+    char *unavailable_page;
+
+    struct list channels;
+};
+
+/* mutable.c */
+int realtime_find_mutable(const struct realtime *rt, const char *name);
+const struct realtime_query *realtime_find_query(const struct realtime *rt,
+                                                 const char *name);
+const struct realtime_mutator *
+realtime_find_mutator(const struct realtime *rt, const char *name);
+/* Refreshes the channels of a mutable here; publishes the change to other
+ * processes when `publish` is set. */
+void realtime_mutable_changed(struct realtime *rt, int mutable_index,
+                              int publish);
+void realtime_handle_message(struct realtime *rt, const char *payload,
+                             size_t len);
+
+/* channel.c */
+struct realtime_channel *realtime_channel_get(struct realtime *rt,
+                                              const char *name);
+void realtime_channel_refresh(struct realtime_channel *channel);
+void realtime_channel_refresh_all(struct realtime *rt);
+void realtime_channel_free_all(struct realtime *rt);
+/* Returns 0, or -1 when the socket follows too many channels. */
+int realtime_subscribe(struct realtime_socket *socket,
+                       struct realtime_channel *channel);
+void realtime_unsubscribe_all(struct realtime_socket *socket);
+/* Returns the next push frame the socket needs, or NULL. */
+const struct buf *realtime_next_push(struct realtime_socket *socket);
+
+/* session.c: the server's WebSocket events */
+void realtime_socket_wake(struct realtime_socket *socket);
+int realtime_socket_opened(void *arg, struct server_socket *socket);
+void realtime_socket_message(void *arg, struct server_socket *socket,
+                             const char *data, size_t len);
+void realtime_socket_writable(void *arg, struct server_socket *socket);
+void realtime_socket_closed(void *arg, struct server_socket *socket);
+
+/* routes.c: the server's HTTP events */
+void realtime_http_request(void *arg, struct server_http *http);
+void realtime_http_aborted(void *arg, struct server_http *http);
+
+#endif

@@ -1,0 +1,202 @@
+#include "server_internal.h"
+
+#include <string.h>
+
+static const struct {
+    enum lws_token_indexes token;
+    const char *name;
+} http_methods[] = {
+    {WSI_TOKEN_GET_URI, "GET"},
+    {WSI_TOKEN_POST_URI, "POST"},
+    {WSI_TOKEN_HEAD_URI, "HEAD"},
+    {WSI_TOKEN_PUT_URI, "PUT"},
+    {WSI_TOKEN_PATCH_URI, "PATCH"},
+    {WSI_TOKEN_DELETE_URI, "DELETE"},
+    {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
+};
+
+static void http_read_method(struct server_http *http)
+{
+    strcpy(http->method, "OTHER");
+    for (size_t i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]);
+         i++) {
+        if (lws_hdr_total_length(http->wsi, http_methods[i].token) > 0) {
+            strcpy(http->method, http_methods[i].name);
+            return;
+        }
+    }
+}
+
+static void http_reset(struct server_http *http)
+{
+    buf_free(&http->body);
+    http->state = HTTP_IDLE;
+    http->user = NULL;
+}
+
+/* Starts a request: hands it to the upper layer, which responds now or
+ * later. Returns 0, or -1 to close the connection. */
+static int http_begin(struct lws *wsi, struct server_http *http,
+                      const char *path, size_t len)
+{
+    struct server *server = lws_context_user(lws_get_context(wsi));
+
+    http->wsi = wsi;
+    http->server = server;
+    buf_init(&http->body, LWS_PRE);
+    http->state = HTTP_PENDING;
+    http->user = NULL;
+    http_read_method(http);
+    if (len >= sizeof(http->path))
+        return server_http_respond(http, 414, "text/plain",
+                                   "URI too long\n", 13);
+    memcpy(http->path, path, len);
+    http->path[len] = '\0';
+
+    /* lws's own idle timeout would kill a deferred response; ours sends a
+     * 503 instead. */
+    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+    lws_set_timer_usecs(wsi, (lws_usec_t)server->options.response_timeout_ms
+                                 * 1000);
+    server->handlers.http_request(server->handlers.arg, http);
+    return 0;
+}
+
+static void http_abort(struct server_http *http)
+{
+    if (http->state == HTTP_PENDING)
+        http->server->handlers.http_aborted(http->server->handlers.arg,
+                                            http);
+}
+
+static int http_write_headers(struct server_http *http)
+{
+    unsigned char headers[LWS_PRE + 1024];
+    unsigned char *start = headers + LWS_PRE, *p = start;
+    unsigned char *end = headers + sizeof(headers) - 1;
+    int head = !strcmp(http->method, "HEAD");
+
+    if (lws_add_http_common_headers(http->wsi, (unsigned int)http->status,
+                                    http->content_type, http->body.len, &p,
+                                    end))
+        return -1;
+    if (lws_add_http_header_by_token(http->wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+                                     (const unsigned char *)"no-store", 8,
+                                     &p, end))
+        return -1;
+    if (http->status == 405 &&
+        lws_add_http_header_by_token(http->wsi, WSI_TOKEN_HTTP_ALLOW,
+                                     (const unsigned char *)"GET, HEAD", 9,
+                                     &p, end))
+        return -1;
+    if (lws_finalize_write_http_header(http->wsi, start, &p, end))
+        return -1;
+    if (head || http->body.len == 0)
+        return lws_http_transaction_completed(http->wsi) ? -1 : 1;
+    http->state = HTTP_BODY;
+    lws_callback_on_writable(http->wsi);
+    return 0;
+}
+
+static int http_write_body(struct server_http *http)
+{
+    int n = lws_write(http->wsi, (unsigned char *)buf_data(&http->body),
+                      http->body.len, LWS_WRITE_HTTP_FINAL);
+
+    if (n < (int)http->body.len)
+        return -1;
+    return lws_http_transaction_completed(http->wsi) ? -1 : 1;
+}
+
+/* Writes the next part of a queued response. Returns -1 to close. */
+static int http_writable(struct server_http *http)
+{
+    int r;
+
+    if (http->state == HTTP_HEADERS)
+        r = http_write_headers(http);
+    else if (http->state == HTTP_BODY)
+        r = http_write_body(http);
+    else
+        return 0;
+    if (r == 1)
+        http_reset(http);
+    return r < 0 ? -1 : 0;
+}
+
+static int http_timed_out(struct server_http *http)
+{
+    static const char body[] = "<!DOCTYPE html><title>503</title>"
+                               "<p>The server took too long to answer.\n";
+
+    if (http->state != HTTP_PENDING)
+        return 0;
+    lwsl_warn("http: %s %s timed out after %d ms\n", http->method,
+              http->path, http->server->options.response_timeout_ms);
+    http_abort(http);
+    return server_http_respond(http, 503, "text/html; charset=utf-8", body,
+                               sizeof(body) - 1);
+}
+
+int server_http_callback(struct lws *wsi, enum lws_callback_reasons reason,
+                         struct server_http *http, void *in, size_t len)
+{
+    switch (reason) {
+    case LWS_CALLBACK_HTTP:
+        return http_begin(wsi, http, in, strlen(in));
+    case LWS_CALLBACK_HTTP_BODY:
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        return 0; /* no route takes a body */
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        return http_writable(http);
+    case LWS_CALLBACK_TIMER:
+        return http_timed_out(http);
+    case LWS_CALLBACK_CLOSED_HTTP:
+        if (http->wsi == wsi) {
+            http_abort(http);
+            http_reset(http);
+            http->wsi = NULL;
+        }
+        return 0;
+    default:
+        return lws_callback_http_dummy(wsi, reason, http, in, len);
+    }
+}
+
+const char *server_http_method(const struct server_http *http)
+{
+    return http->method;
+}
+
+const char *server_http_path(const struct server_http *http)
+{
+    return http->path;
+}
+
+void server_http_set_user(struct server_http *http, void *user)
+{
+    http->user = user;
+}
+
+void *server_http_user(const struct server_http *http)
+{
+    return http->user;
+}
+
+int server_http_respond(struct server_http *http, int status,
+                        const char *content_type, const char *body,
+                        size_t len)
+{
+    lws_set_timer_usecs(http->wsi, LWS_SET_TIMER_USEC_CANCEL);
+    http->status = status;
+    snprintf(http->content_type, sizeof(http->content_type), "%s",
+             content_type);
+    buf_reset(&http->body);
+    if (buf_append(&http->body, body, len)) {
+        lws_set_timeout(http->wsi, 1, LWS_TO_KILL_ASYNC);
+        return -1;
+    }
+    http->state = HTTP_HEADERS;
+    lws_callback_on_writable(http->wsi);
+    return 0;
+}

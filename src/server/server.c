@@ -1,0 +1,183 @@
+#include "server_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+const size_t server_frame_headroom = LWS_PRE;
+
+/* Descriptors kept free for Redis, static files and logs, so that lws stops
+ * accepting before the process runs out (it spins on accept otherwise). */
+#define FD_RESERVE 64
+
+static int server_is_socket_reason(enum lws_callback_reasons reason)
+{
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+    case LWS_CALLBACK_ESTABLISHED:
+    case LWS_CALLBACK_RECEIVE:
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+    case LWS_CALLBACK_CLOSED:
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The one protocol of the vhost: HTTP and WebSocket events of every
+ * connection arrive here, so a socket that names no subprotocol gets it. */
+static int server_callback(struct lws *wsi, enum lws_callback_reasons reason,
+                           void *user, void *in, size_t len)
+{
+    struct server_session *session = user;
+
+    if (!session)
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    if (server_is_socket_reason(reason))
+        return server_socket_callback(wsi, reason, &session->u.socket, in,
+                                      len);
+    return server_http_callback(wsi, reason, &session->u.http, in, len);
+}
+
+/* Raises the open-file limit to its hard maximum and returns the number of
+ * descriptors lws may use. */
+static unsigned int server_fd_limit(void)
+{
+    struct rlimit limit;
+
+    if (getrlimit(RLIMIT_NOFILE, &limit))
+        return 1024 - FD_RESERVE;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &limit))
+            getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (limit.rlim_cur > 1000000)
+        limit.rlim_cur = 1000000;
+    return (unsigned int)limit.rlim_cur - FD_RESERVE;
+}
+
+static void server_copy_options(struct server *server,
+                                const struct server_options *options)
+{
+    server->options = *options;
+    snprintf(server->static_dir, sizeof(server->static_dir), "%s",
+             options->static_dir);
+    snprintf(server->socket_path, sizeof(server->socket_path), "%s",
+             options->socket_path);
+    snprintf(server->subprotocol, sizeof(server->subprotocol), "%s",
+             options->subprotocol);
+    server->options.static_dir = server->static_dir;
+    server->options.socket_path = server->socket_path;
+    server->options.subprotocol = server->subprotocol;
+}
+
+static void server_fill_protocols(struct server *server)
+{
+    struct lws_http_mount *mount = &server->mount;
+
+    server->protocols[0].name = server->subprotocol;
+    server->protocols[0].callback = server_callback;
+    server->protocols[0].per_session_data_size =
+        sizeof(struct server_session);
+    server->protocols[0].rx_buffer_size = 4096;
+
+    mount->mountpoint = "/static";
+    mount->mountpoint_len = 7;
+    mount->origin = server->static_dir;
+    mount->origin_protocol = LWSMPRO_FILE;
+    mount->cache_max_age = 60;
+    mount->cache_reusable = 1;
+    mount->cache_revalidate = 1;
+}
+
+struct server *server_new(const struct server_options *options)
+{
+    struct server *server = calloc(1, sizeof(*server));
+    struct lws_context_creation_info info;
+
+    if (!server)
+        return NULL;
+    server_copy_options(server, options);
+    server_fill_protocols(server);
+
+    memset(&info, 0, sizeof(info));
+    info.port = options->port;
+    info.iface = server->options.host;
+    info.protocols = server->protocols;
+    info.mounts = &server->mount;
+    info.user = server;
+    info.fd_limit_per_thread = server_fd_limit();
+    info.timeout_secs = 10;
+    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 |
+                   LWS_SERVER_OPTION_DISABLE_IPV6;
+    info.vhost_name = "ringserver";
+    server->context = lws_create_context(&info);
+    if (!server->context) {
+        lwsl_err("server: cannot listen on http://%s:%d/\n",
+                 options->host, options->port);
+        free(server);
+        return NULL;
+    }
+    server->vhost = lws_get_vhost_by_name(server->context, "ringserver");
+    lwsl_notice("server: listening on http://%s:%d/\n", options->host,
+                options->port);
+    return server;
+}
+
+void server_set_handlers(struct server *server,
+                         const struct server_handlers *handlers)
+{
+    server->handlers = *handlers;
+}
+
+struct lws_context *server_context(struct server *server)
+{
+    return server->context;
+}
+
+void server_run(struct server *server)
+{
+    while (!server->interrupted)
+        if (lws_service(server->context, 0) < 0)
+            break;
+}
+
+static void server_wake_cb(lws_sorted_usec_list_t *sul)
+{
+    (void)sul; /* only there to end the wait in lws_service */
+}
+
+void server_run_until(struct server *server, const int *done, int timeout_ms)
+{
+    lws_usec_t wait = (lws_usec_t)timeout_ms * 1000;
+    lws_usec_t deadline = lws_now_usecs() + wait;
+    lws_sorted_usec_list_t wake;
+
+    memset(&wake, 0, sizeof(wake));
+    lws_sul_schedule(server->context, 0, &wake, server_wake_cb, wait);
+    while (!*done && lws_now_usecs() < deadline)
+        if (lws_service(server->context, 0) < 0)
+            break;
+    lws_sul_cancel(&wake);
+}
+
+void server_interrupt(struct server *server)
+{
+    server->interrupted = 1;
+    lws_cancel_service(server->context);
+}
+
+void server_free(struct server *server)
+{
+    if (!server)
+        return;
+    lws_context_destroy(server->context);
+    free(server);
+}
+
+unsigned int server_socket_count(const struct server *server)
+{
+    return server->socket_count;
+}

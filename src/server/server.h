@@ -1,0 +1,101 @@
+#ifndef RING_SERVER_H
+#define RING_SERVER_H
+
+#include <stddef.h>
+
+#include "../util/buf.h"
+
+/*
+ * The lws layer: one context, one vhost, one port for the HTTP routes, the
+ * /static mount and the realtime WebSocket at /ring. It is the only code
+ * that calls lws_write; upper layers see opaque handles and get events
+ * through the handlers they register.
+ */
+struct server;
+
+/* One HTTP request. Valid from http_request until the response is written
+ * or http_aborted is called, whichever comes first. */
+struct server_http;
+
+/* One open WebSocket. Valid from socket_opened until socket_closed. */
+struct server_socket;
+
+/* Bytes to reserve before a WebSocket frame's payload (lws's LWS_PRE). */
+extern const size_t server_frame_headroom;
+
+struct server_handlers {
+    void *arg;
+    /* A request outside /static. Respond now or later with
+     * server_http_respond. */
+    void (*http_request)(void *arg, struct server_http *http);
+    /* The client went away, or the response timed out, before the
+     * response was written. The handle dies when this returns. */
+    void (*http_aborted)(void *arg, struct server_http *http);
+    /* A WebSocket opened. Return 0 to keep it. */
+    int (*socket_opened)(void *arg, struct server_socket *socket);
+    /* One whole text message (at most server_max_message bytes). */
+    void (*socket_message)(void *arg, struct server_socket *socket,
+                           const char *data, size_t len);
+    /* The socket can take one frame now: call server_socket_send once. */
+    void (*socket_writable)(void *arg, struct server_socket *socket);
+    /* The socket closed, for any reason. Called once per opened socket. */
+    void (*socket_closed)(void *arg, struct server_socket *socket);
+};
+
+struct server_options {
+    const char *host;
+    int port;
+    const char *static_dir;
+    const char *socket_path;     /* "/ring" */
+    const char *subprotocol;     /* "ring" */
+    size_t max_message;          /* larger messages close with 1009 */
+    int response_timeout_ms;     /* deferred HTTP responses get a 503 */
+};
+
+/* Creates the context and starts listening. Returns NULL after logging the
+ * reason. */
+struct server *server_new(const struct server_options *options);
+void server_set_handlers(struct server *server,
+                         const struct server_handlers *handlers);
+struct lws_context *server_context(struct server *server);
+
+/* Runs the event loop until server_interrupt() or server_stop_loop(). */
+void server_run(struct server *server);
+/* Runs the loop until *done is non-zero or timeout_ms passes. */
+void server_run_until(struct server *server, const int *done, int timeout_ms);
+/* Async-signal-safe: makes server_run return. */
+void server_interrupt(struct server *server);
+/* Closes every connection and frees the context. */
+void server_free(struct server *server);
+
+/* HTTP requests */
+const char *server_http_method(const struct server_http *http);
+const char *server_http_path(const struct server_http *http);
+void server_http_set_user(struct server_http *http, void *user);
+void *server_http_user(const struct server_http *http);
+/* Queues the response; the body is copied. HEAD responses send no body.
+ * Returns 0, or -1 when out of memory (the connection is then closed). */
+int server_http_respond(struct server_http *http, int status,
+                        const char *content_type, const char *body,
+                        size_t len);
+
+/* WebSockets */
+void server_socket_set_user(struct server_socket *socket, void *user);
+void *server_socket_user(const struct server_socket *socket);
+/* Copies the URL-decoded query argument `name` into out. Returns its
+ * length, or -1 when absent or too long. */
+int server_socket_query(struct server_socket *socket, const char *name,
+                        char *out, size_t out_len);
+/* Asks for a socket_writable event. */
+void server_socket_request_write(struct server_socket *socket);
+/* Writes one text frame; only from socket_writable. `frame` must have
+ * server_frame_headroom bytes of headroom and is left as it was. Returns 0
+ * or -1 (the socket is then closing). */
+int server_socket_send(struct server_socket *socket, const struct buf *frame);
+/* Closes the socket with a close code and a short reason. */
+void server_socket_close(struct server_socket *socket, int code,
+                         const char *reason);
+/* Returns the number of open WebSockets. */
+unsigned int server_socket_count(const struct server *server);
+
+#endif

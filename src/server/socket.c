@@ -1,0 +1,188 @@
+#include "server_internal.h"
+
+#include <string.h>
+
+/* Returns 1 if the upgrade request is for the realtime endpoint. */
+static int socket_path_matches(struct lws *wsi, const struct server *server)
+{
+    char path[128];
+
+    if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) < 0)
+        return 0;
+    return strcmp(path, server->socket_path) == 0;
+}
+
+static int socket_open(struct lws *wsi, struct server_socket *socket)
+{
+    struct server *server = lws_context_user(lws_get_context(wsi));
+
+    memset(socket, 0, sizeof(*socket));
+    socket->wsi = wsi;
+    socket->server = server;
+    buf_init(&socket->message, 0);
+    server->socket_count++;
+    socket->opened = 1;
+    if (server->handlers.socket_opened(server->handlers.arg, socket)) {
+        server_socket_close(socket, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+                            "server cannot take the socket");
+    }
+    return 0;
+}
+
+static void socket_deliver(struct server_socket *socket, const char *data,
+                           size_t len)
+{
+    struct server *server = socket->server;
+
+    server->handlers.socket_message(server->handlers.arg, socket, data, len);
+}
+
+/* Collects one message from its fragments and hands it up whole. */
+static void socket_receive(struct lws *wsi, struct server_socket *socket,
+                           const char *in, size_t len)
+{
+    size_t max = socket->server->options.max_message;
+    int first = lws_is_first_fragment(wsi), last = lws_is_final_fragment(wsi);
+    char reason[64];
+
+    if (socket->close_code)
+        return;
+    if (first)
+        socket->skipping = 0;
+    if (socket->skipping)
+        return;
+    if (lws_frame_is_binary(wsi)) {
+        server_socket_close(socket, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
+                            "binary messages are not supported");
+        return;
+    }
+    if (socket->message.len + len > max) {
+        buf_free(&socket->message);
+        snprintf(reason, sizeof(reason), "message larger than %zu bytes",
+                 max);
+        server_socket_close(socket, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+                            reason);
+        return;
+    }
+    if (first && last) {
+        socket_deliver(socket, in, len);
+        return;
+    }
+    if (buf_append(&socket->message, in, len)) {
+        server_socket_close(socket, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+                            "out of memory");
+        return;
+    }
+    if (last) {
+        socket_deliver(socket, buf_data(&socket->message),
+                       socket->message.len);
+        buf_free(&socket->message);
+    }
+}
+
+static int socket_writable(struct server_socket *socket)
+{
+    struct server *server = socket->server;
+
+    if (socket->close_code) {
+        lws_close_reason(socket->wsi, (enum lws_close_status)socket->close_code,
+                         (unsigned char *)socket->close_reason,
+                         strlen(socket->close_reason));
+        return -1;
+    }
+    server->handlers.socket_writable(server->handlers.arg, socket);
+    return socket->close_code ? -1 : 0;
+}
+
+static void socket_closed(struct server_socket *socket)
+{
+    struct server *server = socket->server;
+
+    if (!socket->opened)
+        return;
+    socket->opened = 0;
+    server->socket_count--;
+    buf_free(&socket->message);
+    server->handlers.socket_closed(server->handlers.arg, socket);
+}
+
+int server_socket_callback(struct lws *wsi, enum lws_callback_reasons reason,
+                           struct server_socket *socket, void *in, size_t len)
+{
+    struct server *server = lws_context_user(lws_get_context(wsi));
+
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        return socket_path_matches(wsi, server) ? 0 : 1;
+    case LWS_CALLBACK_ESTABLISHED:
+        return socket_open(wsi, socket);
+    case LWS_CALLBACK_RECEIVE:
+        socket_receive(wsi, socket, in, len);
+        return 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return socket_writable(socket);
+    case LWS_CALLBACK_CLOSED:
+        socket_closed(socket);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+void server_socket_set_user(struct server_socket *socket, void *user)
+{
+    socket->user = user;
+}
+
+void *server_socket_user(const struct server_socket *socket)
+{
+    return socket->user;
+}
+
+int server_socket_query(struct server_socket *socket, const char *name,
+                        char *out, size_t out_len)
+{
+    char key[64], arg[2048];
+    const char *value;
+    size_t n;
+
+    snprintf(key, sizeof(key), "%s=", name);
+    value = lws_get_urlarg_by_name(socket->wsi, key, arg, sizeof(arg));
+    if (!value)
+        return -1;
+    n = strlen(value);
+    if (n >= out_len)
+        return -1;
+    memcpy(out, value, n + 1);
+    return (int)n;
+}
+
+void server_socket_request_write(struct server_socket *socket)
+{
+    lws_callback_on_writable(socket->wsi);
+}
+
+int server_socket_send(struct server_socket *socket, const struct buf *frame)
+{
+    int n = lws_write(socket->wsi, (unsigned char *)buf_data(frame),
+                      frame->len, LWS_WRITE_TEXT);
+
+    if (n < (int)frame->len) {
+        server_socket_close(socket, LWS_CLOSE_STATUS_ABNORMAL_CLOSE,
+                            "write failed");
+        return -1;
+    }
+    return 0;
+}
+
+void server_socket_close(struct server_socket *socket, int code,
+                         const char *reason)
+{
+    if (socket->close_code)
+        return;
+    socket->close_code = code;
+    snprintf(socket->close_reason, sizeof(socket->close_reason), "%s",
+             reason);
+    lwsl_info("socket: closing with %d: %s\n", code, reason);
+    lws_callback_on_writable(socket->wsi);
+}

@@ -1,0 +1,234 @@
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "redis_link.h"
+
+#define MAX_CHANNELS 8
+
+/* Owned by whoever calls store_new; lives for the whole process. */
+struct store {
+    struct lws_context *context;
+    struct lws_vhost *vhost;
+    struct redis_link *commands;
+    struct redis_link *subscriber;
+    struct redis_address addr;
+    struct store_listener listener;
+    void *arg;
+    char url[512];
+    char error[768];
+    char *channels[MAX_CHANNELS];
+    int channel_count;
+};
+
+/* One command in flight; freed when its reply (or failure) arrives. */
+struct store_request {
+    store_reply_fn fn;
+    void *arg;
+};
+
+static void store_on_reply(redisAsyncContext *ac, void *reply, void *data)
+{
+    struct store_request *request = data;
+
+    (void)ac;
+    if (request->fn)
+        request->fn(request->arg, reply);
+    free(request);
+}
+
+static void commands_connected(void *arg, redisAsyncContext *ac)
+{
+    struct store *store = arg;
+    char db[16];
+
+    if (store->addr.db) {
+        snprintf(db, sizeof(db), "%d", store->addr.db);
+        redisAsyncCommand(ac, NULL, NULL, "SELECT %s", db);
+    }
+    store->error[0] = '\0';
+    store->listener.up_changed(store->arg, 1);
+}
+
+static void commands_disconnected(void *arg, const char *error)
+{
+    struct store *store = arg;
+    int was_up = store->error[0] == '\0';
+
+    snprintf(store->error, sizeof(store->error), "Redis at %s: %s",
+             store->url, error);
+    if (was_up)
+        store->listener.up_changed(store->arg, 0);
+}
+
+static void store_on_message(redisAsyncContext *ac, void *r, void *data)
+{
+    struct store *store = data;
+    redisReply *reply = r;
+
+    (void)ac;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3)
+        return;
+    if (reply->element[0]->type != REDIS_REPLY_STRING ||
+        strcmp(reply->element[0]->str, "message") != 0) {
+        if (!strcmp(reply->element[0]->str, "subscribe") &&
+            reply->element[2]->integer == store->channel_count)
+            store->listener.subscribed(store->arg);
+        return;
+    }
+    store->listener.message(store->arg, reply->element[1]->str,
+                            reply->element[2]->str,
+                            reply->element[2]->len);
+}
+
+static void store_send_subscribe(struct store *store, const char *channel)
+{
+    redisAsyncContext *ac = redis_link_context(store->subscriber);
+
+    if (ac)
+        redisAsyncCommand(ac, store_on_message, store, "SUBSCRIBE %s",
+                          channel);
+}
+
+static void subscriber_connected(void *arg, redisAsyncContext *ac)
+{
+    struct store *store = arg;
+
+    (void)ac;
+    for (int i = 0; i < store->channel_count; i++)
+        store_send_subscribe(store, store->channels[i]);
+}
+
+static void subscriber_disconnected(void *arg, const char *error)
+{
+    (void)arg;
+    (void)error; /* logged by the link; the next connect subscribes again */
+}
+
+static const struct redis_link_events commands_events = {
+    .connected = commands_connected,
+    .disconnected = commands_disconnected,
+};
+
+static const struct redis_link_events subscriber_events = {
+    .connected = subscriber_connected,
+    .disconnected = subscriber_disconnected,
+};
+
+static struct lws_vhost *store_create_vhost(struct lws_context *context)
+{
+    static struct lws_protocols protocols[2];
+    struct lws_context_creation_info info;
+
+    protocols[0] = redis_link_protocol;
+    memset(&info, 0, sizeof(info));
+    info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+    info.vhost_name = "redis";
+    info.protocols = protocols;
+    return lws_create_vhost(context, &info);
+}
+
+struct store *store_new(struct lws_context *context,
+                        const struct redis_address *addr, const char *url,
+                        const struct store_listener *listener, void *arg)
+{
+    struct store *store = calloc(1, sizeof(*store));
+
+    if (!store)
+        return NULL;
+    store->addr = *addr;
+    store->listener = *listener;
+    store->arg = arg;
+    snprintf(store->url, sizeof(store->url), "%s", url);
+    snprintf(store->error, sizeof(store->error),
+             "Redis at %s: not connected yet", url);
+    store->context = context;
+    store->vhost = store_create_vhost(context);
+    if (!store->vhost)
+        goto fail;
+    store->commands = redis_link_new(context, store->vhost, addr, url,
+                                     "commands", &commands_events, store);
+    store->subscriber = redis_link_new(context, store->vhost, addr, url,
+                                       "subscriber", &subscriber_events,
+                                       store);
+    if (!store->commands || !store->subscriber)
+        goto fail;
+    return store;
+
+fail:
+    store_free(store);
+    return NULL;
+}
+
+void store_free(struct store *store)
+{
+    if (!store)
+        return;
+    redis_link_free(store->subscriber);
+    redis_link_free(store->commands);
+    for (int i = 0; i < store->channel_count; i++)
+        free(store->channels[i]);
+    free(store);
+}
+
+struct lws_context *store_context(const struct store *store)
+{
+    return store->context;
+}
+
+int store_is_up(const struct store *store)
+{
+    return redis_link_context(store->commands) != NULL;
+}
+
+const char *store_error(const struct store *store)
+{
+    return store_is_up(store) ? "" : store->error;
+}
+
+unsigned long store_reconnects(const struct store *store)
+{
+    return redis_link_reconnects(store->commands) +
+           redis_link_reconnects(store->subscriber);
+}
+
+struct store_request *store_command(struct store *store, store_reply_fn fn,
+                                    void *arg, int argc, const char **argv,
+                                    const size_t *lengths)
+{
+    redisAsyncContext *ac = redis_link_context(store->commands);
+    struct store_request *request;
+
+    if (!ac)
+        return NULL;
+    request = malloc(sizeof(*request));
+    if (!request)
+        return NULL;
+    request->fn = fn;
+    request->arg = arg;
+    if (redisAsyncCommandArgv(ac, store_on_reply, request, argc, argv,
+                              lengths) != REDIS_OK) {
+        free(request);
+        return NULL;
+    }
+    return request;
+}
+
+void store_cancel(struct store_request *request)
+{
+    if (request)
+        request->fn = NULL;
+}
+
+int store_subscribe(struct store *store, const char *channel)
+{
+    char *copy;
+
+    if (store->channel_count == MAX_CHANNELS || !(copy = strdup(channel)))
+        return -1;
+    store->channels[store->channel_count++] = copy;
+    store_send_subscribe(store, channel);
+    return 0;
+}

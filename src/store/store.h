@@ -1,0 +1,73 @@
+#ifndef RING_STORE_H
+#define RING_STORE_H
+
+#include <stddef.h>
+
+#include <hiredis/hiredis.h>
+#include <libwebsockets.h>
+
+#include "../config.h"
+
+/*
+ * The Redis layer: asynchronous commands on one connection and pub/sub on a
+ * second, both driven by the lws event loop, both reconnecting by
+ * themselves. It knows nothing of views or sockets.
+ */
+struct store;
+
+struct store_listener {
+    /* The command connection came up (up = 1) or went down (up = 0). */
+    void (*up_changed)(void *arg, int up);
+    /* A pub/sub message arrived on a channel given to store_subscribe. */
+    void (*message)(void *arg, const char *channel, const char *payload,
+                    size_t len);
+    /* The subscriber connection (re)subscribed: messages sent while it was
+     * down are lost, so state must be read again. */
+    void (*subscribed)(void *arg);
+};
+
+/* A reply callback. reply is NULL when the command failed (connection lost
+ * or dropped); a Redis error arrives as a REDIS_REPLY_ERROR reply. */
+typedef void (*store_reply_fn)(void *arg, redisReply *reply);
+
+struct store_request;
+
+/*
+ * Creates the store and starts connecting. Returns NULL when out of memory
+ * or when lws cannot make the store's vhost.
+ */
+struct store *store_new(struct lws_context *context,
+                        const struct redis_address *addr, const char *url,
+                        const struct store_listener *listener, void *arg);
+void store_free(struct store *store);
+
+/* Returns the lws context the store runs on, for timers. */
+struct lws_context *store_context(const struct store *store);
+
+/* Returns 1 while the command connection is up. */
+int store_is_up(const struct store *store);
+
+/* Returns why the store is down, or "" while it is up. */
+const char *store_error(const struct store *store);
+
+/* Returns the number of reconnects of both connections so far. */
+unsigned long store_reconnects(const struct store *store);
+
+/*
+ * Sends one command. Returns a handle, or NULL when the store is down (fn is
+ * then never called). fn is called exactly once otherwise, unless the
+ * request is cancelled first. Commands run in the order they were sent.
+ */
+struct store_request *store_command(struct store *store, store_reply_fn fn,
+                                    void *arg, int argc, const char **argv,
+                                    const size_t *lengths);
+
+/* Stops fn from being called; the reply is discarded when it arrives. Only
+ * valid before fn has been called. */
+void store_cancel(struct store_request *request);
+
+/* Subscribes to a pub/sub channel now and after every reconnect. Returns 0,
+ * or -1 when out of memory. */
+int store_subscribe(struct store *store, const char *channel);
+
+#endif

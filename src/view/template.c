@@ -1,0 +1,138 @@
+/* Loading a template: parse, compose, mark and split, once at start-up. */
+
+#include "view.h"
+#include "template.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+
+#define LAYOUT_FILE "layouts/default.html"
+
+int view_array_reserve(void *array, size_t *capacity, size_t count,
+                       size_t size)
+{
+    void **items = array;
+    size_t grown = *capacity ? *capacity * 2 : 8;
+    void *moved;
+
+    if (count < *capacity)
+        return 0;
+    if (grown > SIZE_MAX / size)
+        return -1;
+    moved = realloc(*items, grown * size);
+    if (!moved)
+        return -1;
+    *items = moved;
+    *capacity = grown;
+    return 0;
+}
+
+void view_buf_truncate(struct buf *b, size_t length)
+{
+    if (!b->mem || length > b->len)
+        return;
+    b->len = length;
+    b->mem[b->headroom + length] = '\0';
+}
+
+/* Runs the compile steps that work on the composed DOM; their messages
+ * name no file, so this prefixes the page's path. */
+static int compile_doc(struct view_template *t, xmlDocPtr doc,
+                       const char *page_path, char *err, size_t err_len)
+{
+    char message[512];
+
+    if (view_slots_mark(t, doc, message, sizeof(message)) == 0 &&
+        view_split(t, doc, message, sizeof(message)) == 0)
+        return 0;
+    snprintf(err, err_len, "%s: %s", page_path, message);
+    return -1;
+}
+
+/* Parses, composes and compiles the two files into t. */
+static int compile_files(struct view_template *t, const char *layout_path,
+                         const char *page_path, char *err, size_t err_len)
+{
+    xmlDocPtr layout = NULL;
+    xmlDocPtr page = NULL;
+    int rc = -1;
+
+    layout = view_compose_parse_file(layout_path, err, err_len);
+    if (!layout)
+        goto done;
+    page = view_compose_parse_file(page_path, err, err_len);
+    if (!page)
+        goto done;
+    if (view_compose(layout, layout_path, page, err, err_len))
+        goto done;
+    rc = compile_doc(t, layout, page_path, err, err_len);
+
+done:
+    xmlFreeDoc(page);
+    xmlFreeDoc(layout);
+    return rc;
+}
+
+int view_template_load(struct view_template **out, const char *templates_dir,
+                       const char *page, char *err, size_t err_len)
+{
+    struct view_template *t = calloc(1, sizeof(*t));
+    struct buf layout_path, page_path;
+    int rc = -1;
+
+    buf_init(&layout_path, 0);
+    buf_init(&page_path, 0);
+    if (!t || buf_printf(&layout_path, "%s/" LAYOUT_FILE, templates_dir) ||
+        buf_printf(&page_path, "%s/%s", templates_dir, page)) {
+        snprintf(err, err_len, "out of memory loading template %s", page);
+        goto done;
+    }
+    rc = compile_files(t, buf_data(&layout_path), buf_data(&page_path), err,
+                       err_len);
+
+done:
+    buf_free(&layout_path);
+    buf_free(&page_path);
+    if (rc) {
+        view_template_free(t);
+        t = NULL;
+    }
+    *out = t;
+    return rc;
+}
+
+void view_template_free(struct view_template *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->slot_count; i++) {
+        free(t->slots[i].scope);
+        free(t->slots[i].prop);
+        free(t->slots[i].default_text);
+        free(t->slots[i].element);
+    }
+    free(t->slots);
+    free(t->parts);
+    free(t->html);
+    free(t);
+}
+
+int view_template_has_scope(const struct view_template *t, const char *scope)
+{
+    for (size_t i = 0; i < t->slot_count; i++) {
+        const struct view_slot *slot = &t->slots[i];
+
+        if (slot->kind == VIEW_SLOT_CHANNEL && strcmp(slot->scope, scope) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+void view_cleanup(void)
+{
+    xmlCleanupParser();
+}
