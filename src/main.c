@@ -21,8 +21,11 @@
 #define MAX_MESSAGE (64 * 1024)
 /* A deferred HTTP response that waits longer than this gets a 503. */
 #define RESPONSE_TIMEOUT_MS 3000
-/* How long shutdown waits for Redis to confirm the viewers left. */
+/* How long shutdown waits for Redis to confirm the viewers left, then for
+ * the sockets to take their close frames; the whole stop stays under 2 s. */
 #define STOP_TIMEOUT_MS 1000
+#define CLOSE_TIMEOUT_MS 500
+#define CLOSE_GOING_AWAY 1001
 
 static struct server *running_server;
 
@@ -31,6 +34,16 @@ static void on_signal(int sig)
     (void)sig;
     if (running_server)
         server_interrupt(running_server);
+}
+
+static int flag_is_set(void *arg)
+{
+    return *(int *)arg;
+}
+
+static int sockets_closed(void *arg)
+{
+    return server_socket_count(arg) == 0;
 }
 
 static void install_signals(void)
@@ -87,7 +100,9 @@ int main(int argc, char **argv)
 
     lwsl_notice("ringserver: stopping\n");
     app_stop(app, &stopped);
-    server_run_until(server, &stopped, STOP_TIMEOUT_MS);
+    server_run_until(server, flag_is_set, &stopped, STOP_TIMEOUT_MS);
+    server_close_sockets(server, CLOSE_GOING_AWAY, "server shutting down");
+    server_run_until(server, sockets_closed, server, CLOSE_TIMEOUT_MS);
     app_close_store(app);
     running_server = NULL;
     server_free(server);

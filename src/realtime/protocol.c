@@ -7,6 +7,9 @@
 
 enum { FIELD_ACTION = 1, FIELD_ID = 2 };
 
+/* Our own code beside LEJP's negative ones: data after the object. */
+#define PROTOCOL_TRAILING_DATA (-100)
+
 static const char *const protocol_paths[] = {"action", "id"};
 
 /* Parser state for one message. */
@@ -150,7 +153,7 @@ static int protocol_lejp(const char *data, size_t len,
     if (r < 0)
         return r;
     if (!only_space(data + len - (size_t)r, (size_t)r))
-        return LEJP_REJECT_UNKNOWN;
+        return PROTOCOL_TRAILING_DATA;
     return 0;
 }
 
@@ -184,8 +187,9 @@ enum protocol_result protocol_parse(const char *data, size_t len,
     r = protocol_lejp(data, len, &p);
     if (r) {
         snprintf(msg->error, sizeof(msg->error), "invalid JSON: %s",
-                 r == LEJP_CONTINUE ? "unexpected end"
-                                    : lejp_error_to_string(r));
+                 r == LEJP_CONTINUE ? "unexpected end of message"
+                 : r == PROTOCOL_TRAILING_DATA ? "data after the object"
+                 : lejp_error_to_string(r));
         return PROTOCOL_INVALID_JSON;
     }
     if (msg->error[0])

@@ -32,6 +32,9 @@ static int server_callback(struct lws *wsi, enum lws_callback_reasons reason,
 {
     struct server_session *session = user;
 
+    if (reason == LWS_CALLBACK_HTTP_CONFIRM_UPGRADE)
+        return server_socket_confirm_upgrade(
+            wsi, lws_context_user(lws_get_context(wsi)));
     if (!session)
         return lws_callback_http_dummy(wsi, reason, user, in, len);
     if (server_is_socket_reason(reason))
@@ -99,6 +102,7 @@ struct server *server_new(const struct server_options *options)
 
     if (!server)
         return NULL;
+    list_init(&server->sockets);
     server_copy_options(server, options);
     server_fill_protocols(server);
 
@@ -149,7 +153,8 @@ static void server_wake_cb(lws_sorted_usec_list_t *sul)
     (void)sul; /* only there to end the wait in lws_service */
 }
 
-void server_run_until(struct server *server, const int *done, int timeout_ms)
+void server_run_until(struct server *server, int (*done)(void *arg),
+                      void *arg, int timeout_ms)
 {
     lws_usec_t wait = (lws_usec_t)timeout_ms * 1000;
     lws_usec_t deadline = lws_now_usecs() + wait;
@@ -157,7 +162,7 @@ void server_run_until(struct server *server, const int *done, int timeout_ms)
 
     memset(&wake, 0, sizeof(wake));
     lws_sul_schedule(server->context, 0, &wake, server_wake_cb, wait);
-    while (!*done && lws_now_usecs() < deadline)
+    while (!done(arg) && lws_now_usecs() < deadline)
         if (lws_service(server->context, 0) < 0)
             break;
     lws_sul_cancel(&wake);
@@ -179,5 +184,14 @@ void server_free(struct server *server)
 
 unsigned int server_socket_count(const struct server *server)
 {
-    return server->socket_count;
+    return (unsigned int)server->sockets.count;
+}
+
+void server_close_sockets(struct server *server, int code, const char *reason)
+{
+    struct list_node *n;
+
+    list_for_each(&server->sockets, n)
+        server_socket_close(list_entry(n, struct server_socket, node), code,
+                            reason);
 }

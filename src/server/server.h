@@ -61,8 +61,9 @@ struct lws_context *server_context(struct server *server);
 
 /* Runs the event loop until server_interrupt() or server_stop_loop(). */
 void server_run(struct server *server);
-/* Runs the loop until *done is non-zero or timeout_ms passes. */
-void server_run_until(struct server *server, const int *done, int timeout_ms);
+/* Runs the loop until done(arg) returns non-zero or timeout_ms passes. */
+void server_run_until(struct server *server, int (*done)(void *arg),
+                      void *arg, int timeout_ms);
 /* Async-signal-safe: makes server_run return. */
 void server_interrupt(struct server *server);
 /* Closes every connection and frees the context. */
@@ -97,5 +98,7 @@ void server_socket_close(struct server_socket *socket, int code,
                          const char *reason);
 /* Returns the number of open WebSockets. */
 unsigned int server_socket_count(const struct server *server);
+/* Starts closing every open WebSocket with a close code and reason. */
+void server_close_sockets(struct server *server, int code, const char *reason);
 
 #endif

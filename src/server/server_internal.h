@@ -3,6 +3,7 @@
 
 #include <libwebsockets.h>
 
+#include "../util/list.h"
 #include "server.h"
 
 /* Owned by main through server_new/server_free; one per process. */
@@ -16,7 +17,7 @@ struct server {
     char subprotocol[32];
     struct lws_http_mount mount;
     struct lws_protocols protocols[2];
-    unsigned int socket_count;
+    struct list sockets;        /* of struct server_socket */
     volatile int interrupted;
 };
 
@@ -42,6 +43,7 @@ struct server_http {
 
 /* Per-connection data of a WebSocket; lives in lws's session memory. */
 struct server_socket {
+    struct list_node node;  /* in server.sockets */
     struct lws *wsi;
     struct server *server;
     struct buf message;     /* a message arriving in fragments */
@@ -63,6 +65,7 @@ struct server_session {
 
 int server_http_callback(struct lws *wsi, enum lws_callback_reasons reason,
                          struct server_http *http, void *in, size_t len);
+int server_socket_confirm_upgrade(struct lws *wsi, struct server *server);
 int server_socket_callback(struct lws *wsi, enum lws_callback_reasons reason,
                            struct server_socket *socket, void *in,
                            size_t len);

@@ -12,6 +12,53 @@ static int socket_path_matches(struct lws *wsi, const struct server *server)
     return strcmp(path, server->socket_path) == 0;
 }
 
+/* Returns 1 if the comma-separated header `offered` names `wanted`. */
+static int socket_offers(const char *offered, const char *wanted)
+{
+    size_t n = strlen(wanted);
+    const char *p = offered;
+
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (!strncmp(p, wanted, n) && (p[n] == '\0' || p[n] == ',' ||
+                                       p[n] == ' '))
+            return 1;
+        while (*p && *p != ',')
+            p++;
+    }
+    return 0;
+}
+
+/*
+ * Checks an upgrade request before lws accepts it, so that a wrong path or
+ * a client that names only other subprotocols gets an HTTP error it can
+ * show, instead of a dropped connection. Returns 0 to allow the upgrade,
+ * 1 after writing the rejection.
+ */
+int server_socket_confirm_upgrade(struct lws *wsi, struct server *server)
+{
+    char offered[256], message[384];
+    int len = lws_hdr_total_length(wsi, WSI_TOKEN_PROTOCOL);
+
+    if (!socket_path_matches(wsi, server)) {
+        snprintf(message, sizeof(message), "no WebSocket endpoint here: "
+                 "connect to %s", server->socket_path);
+        lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, message);
+        return 1;
+    }
+    if (len <= 0)
+        return 0;
+    if (len < (int)sizeof(offered) &&
+        lws_hdr_copy(wsi, offered, sizeof(offered), WSI_TOKEN_PROTOCOL) > 0 &&
+        socket_offers(offered, server->subprotocol))
+        return 0;
+    snprintf(message, sizeof(message), "unsupported WebSocket subprotocol: "
+             "this endpoint speaks \"%s\" only", server->subprotocol);
+    lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST, message);
+    return 1;
+}
+
 static int socket_open(struct lws *wsi, struct server_socket *socket)
 {
     struct server *server = lws_context_user(lws_get_context(wsi));
@@ -20,7 +67,7 @@ static int socket_open(struct lws *wsi, struct server_socket *socket)
     socket->wsi = wsi;
     socket->server = server;
     buf_init(&socket->message, 0);
-    server->socket_count++;
+    list_push(&server->sockets, &socket->node);
     socket->opened = 1;
     if (server->handlers.socket_opened(server->handlers.arg, socket)) {
         server_socket_close(socket, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
@@ -101,7 +148,7 @@ static void socket_closed(struct server_socket *socket)
     if (!socket->opened)
         return;
     socket->opened = 0;
-    server->socket_count--;
+    list_remove(&server->sockets, &socket->node);
     buf_free(&socket->message);
     server->handlers.socket_closed(server->handlers.arg, socket);
 }

@@ -31,8 +31,7 @@ static char *read_file(const char *path, size_t *length, char *err,
 
     if (!f)
         goto fail;
-    if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 ||
-        fseek(f, 0, SEEK_SET))
+    if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
         goto fail;
     data = malloc((size_t)size + 1);
     if (!data)

@@ -16,8 +16,7 @@ find_binding(const struct view_binding *bindings, size_t count,
     return NULL;
 }
 
-const char *view_record_get(const struct view_record *record,
-                            const char *name)
+const char *view_record_get(const struct view_record *record, const char *name)
 {
     if (!record)
         return NULL;
@@ -76,8 +75,7 @@ static int render_prop(const struct render *r, const struct view_part *part,
     return buf_append_html(r->out, value, strlen(value));
 }
 
-static int render_channel(const struct render *r,
-                          const struct view_part *part)
+static int render_channel(const struct render *r, const struct view_part *part)
 {
     const struct view_binding *binding =
         find_binding(r->bindings, r->binding_count, part->slot->scope);

@@ -90,8 +90,8 @@ static int mark_scope(struct slot_walk *w, xmlNodePtr node,
 }
 
 /* Brackets the element's content with begin and end markers. */
-static int mark_prop(struct slot_walk *w, xmlNodePtr node,
-                     const xmlChar *scope, const xmlChar *prop)
+static int mark_prop(struct slot_walk *w, xmlNodePtr node, const xmlChar *scope,
+                     const xmlChar *prop)
 {
     xmlChar *text = xmlNodeGetContent(node);
     long begin, end;
@@ -143,8 +143,8 @@ static int mark_void(struct slot_walk *w, xmlNodePtr node)
     return add_marker_comment(w, node, index, 0);
 }
 
-static int mark_tree(struct slot_walk *w, xmlNodePtr node,
-                     const xmlChar *scope, const xmlChar *outer_prop);
+static int mark_tree(struct slot_walk *w, xmlNodePtr node, const xmlChar *scope,
+                     const xmlChar *outer_prop);
 
 /* Marks one element and its descendants. `scope` is the nearest enclosing
  * scope and `outer_prop` the enclosing data-prop, both NULL when none. */
@@ -178,8 +178,8 @@ done:
     return rc;
 }
 
-static int mark_tree(struct slot_walk *w, xmlNodePtr node,
-                     const xmlChar *scope, const xmlChar *outer_prop)
+static int mark_tree(struct slot_walk *w, xmlNodePtr node, const xmlChar *scope,
+                     const xmlChar *outer_prop)
 {
     for (; node; node = node->next) {
         if (node->type != XML_ELEMENT_NODE)

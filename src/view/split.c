@@ -108,8 +108,8 @@ static int read_marker(const struct view_template *t, size_t at,
     return 0;
 }
 
-static int add_part(struct splitter *s, enum view_part_kind kind,
-                    size_t offset, size_t length, const struct view_slot *slot)
+static int add_part(struct splitter *s, enum view_part_kind kind, size_t offset,
+                    size_t length, const struct view_slot *slot)
 {
     struct view_template *t = s->t;
     struct view_part *part;
@@ -147,8 +147,7 @@ static int add_marker_parts(struct splitter *s, const struct marker *m)
     const struct view_slot *slot = &s->t->slots[m->slot];
 
     if (m->start > s->position &&
-        add_part(s, VIEW_PART_HTML, s->position, m->start - s->position,
-                 NULL))
+        add_part(s, VIEW_PART_HTML, s->position, m->start - s->position, NULL))
         return -1;
     s->position = m->end;
     s->slot_part[m->slot] = s->t->part_count;
@@ -193,8 +192,8 @@ static int split_markers(struct splitter *s)
         hit = t->html + m.end;
     }
     if (t->html_length > s->position &&
-        add_part(s, VIEW_PART_HTML, s->position,
-                 t->html_length - s->position, NULL))
+        add_part(s, VIEW_PART_HTML, s->position, t->html_length - s->position,
+                 NULL))
         return -1;
     for (size_t i = 0; i < t->slot_count; i++) {
         if (s->slot_part[i] == NO_PART)

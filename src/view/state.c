@@ -28,8 +28,7 @@ const char *view_state_value(const struct view_state *s, const char *prop)
     return NULL;
 }
 
-static int add_entry(struct view_state *s, const char *prop,
-                     const char *value)
+static int add_entry(struct view_state *s, const char *prop, const char *value)
 {
     struct view_state_entry *entry;
 

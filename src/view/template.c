@@ -12,8 +12,7 @@
 
 #define LAYOUT_FILE "layouts/default.html"
 
-int view_array_reserve(void *array, size_t *capacity, size_t count,
-                       size_t size)
+int view_array_reserve(void *array, size_t *capacity, size_t count, size_t size)
 {
     void **items = array;
     size_t grown = *capacity ? *capacity * 2 : 8;

@@ -38,11 +38,11 @@ struct view_slot {
 };
 
 enum view_part_kind {
-    VIEW_PART_HTML,        /* static HTML, written as it is */
-    VIEW_PART_PROP_BEGIN,  /* a bound value replaces parts up to `end` */
-    VIEW_PART_PROP_END,    /* writes nothing */
-    VIEW_PART_CHANNEL,     /* data-ring-channel when the binding has one */
-    VIEW_PART_META,        /* the <meta> tags passed to view_render */
+    VIEW_PART_HTML,       /* static HTML, written as it is */
+    VIEW_PART_PROP_BEGIN, /* a bound value replaces parts up to `end` */
+    VIEW_PART_PROP_END,   /* writes nothing */
+    VIEW_PART_CHANNEL,    /* data-ring-channel when the binding has one */
+    VIEW_PART_META,       /* the <meta> tags passed to view_render */
 };
 
 /*
@@ -77,8 +77,7 @@ void view_buf_truncate(struct buf *b, size_t length);
 
 /* Reads `path` and parses it with libxml2's HTML parser. Returns the
  * document, or NULL with a message naming the path in err. */
-xmlDocPtr view_compose_parse_file(const char *path, char *err,
-                                  size_t err_len);
+xmlDocPtr view_compose_parse_file(const char *path, char *err, size_t err_len);
 
 /* Copies the content of `page` into `layout` in place of the layout's
  * <!-- @container --> comment and gives `layout` the HTML5 doctype. Returns

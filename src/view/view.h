@@ -38,8 +38,7 @@ struct view_record {
 
 /* Returns the value of the first field named `name`, or NULL when the record
  * (which may be NULL) has none. */
-const char *view_record_get(const struct view_record *record,
-                            const char *name);
+const char *view_record_get(const struct view_record *record, const char *name);
 
 /*
  * One scope to bind at render time; `record` may be NULL. When `channel` is
