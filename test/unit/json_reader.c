@@ -1,0 +1,281 @@
+#include "json_reader.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Returns the length of the UTF-8 sequence at s, or 0 when it is invalid. */
+static size_t utf8_length(const unsigned char *s, size_t left)
+{
+    static const struct {
+        unsigned char lead_min, lead_max, next_min, next_max;
+        size_t length;
+    } forms[] = {
+        /* RFC 3629 section 4: the second byte's range depends on the lead. */
+        {0xc2, 0xdf, 0x80, 0xbf, 2}, {0xe0, 0xe0, 0xa0, 0xbf, 3},
+        {0xe1, 0xec, 0x80, 0xbf, 3}, {0xed, 0xed, 0x80, 0x9f, 3},
+        {0xee, 0xef, 0x80, 0xbf, 3}, {0xf0, 0xf0, 0x90, 0xbf, 4},
+        {0xf1, 0xf3, 0x80, 0xbf, 4}, {0xf4, 0xf4, 0x80, 0x8f, 4},
+    };
+
+    if (s[0] < 0x80)
+        return 1;
+    for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+        if (s[0] < forms[f].lead_min || s[0] > forms[f].lead_max)
+            continue;
+        if (forms[f].length > left || s[1] < forms[f].next_min ||
+            s[1] > forms[f].next_max)
+            return 0;
+        for (size_t i = 2; i < forms[f].length; i++) {
+            if (s[i] < 0x80 || s[i] > 0xbf)
+                return 0;
+        }
+        return forms[f].length;
+    }
+    return 0;
+}
+
+int json_utf8_valid(const char *s, size_t length)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+
+    while (i < length) {
+        size_t n = utf8_length(u + i, length - i);
+
+        if (n == 0)
+            return 0;
+        i += n;
+    }
+    return 1;
+}
+
+static const char *skip_space(const char *p)
+{
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    return p;
+}
+
+static int read_hex4(const char *p, unsigned int *unit)
+{
+    *unit = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        unsigned int digit;
+
+        if (c >= '0' && c <= '9')
+            digit = (unsigned int)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            digit = (unsigned int)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            digit = (unsigned int)(c - 'A' + 10);
+        else
+            return -1;
+        *unit = *unit * 16 + digit;
+    }
+    return 0;
+}
+
+static int append_code_point(struct buf *out, unsigned int cp)
+{
+    unsigned char bytes[4];
+    size_t n;
+
+    if (cp < 0x80) {
+        bytes[0] = (unsigned char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        bytes[0] = (unsigned char)(0xc0 | (cp >> 6));
+        bytes[1] = (unsigned char)(0x80 | (cp & 0x3f));
+        n = 2;
+    } else if (cp < 0x10000) {
+        bytes[0] = (unsigned char)(0xe0 | (cp >> 12));
+        bytes[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+        bytes[2] = (unsigned char)(0x80 | (cp & 0x3f));
+        n = 3;
+    } else {
+        bytes[0] = (unsigned char)(0xf0 | (cp >> 18));
+        bytes[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+        bytes[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+        bytes[3] = (unsigned char)(0x80 | (cp & 0x3f));
+        n = 4;
+    }
+    return buf_append(out, bytes, n);
+}
+
+/* Decodes a \uXXXX escape (p after the 'u'), joining surrogate pairs;
+ * rejects a lone surrogate. Returns the text after it, or NULL. */
+static const char *read_unicode_escape(const char *p, struct buf *out)
+{
+    unsigned int unit, low;
+
+    if (read_hex4(p, &unit))
+        return NULL;
+    p += 4;
+    if (unit >= 0xdc00 && unit <= 0xdfff)
+        return NULL;
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+        if (p[0] != '\\' || p[1] != 'u' || read_hex4(p + 2, &low) ||
+            low < 0xdc00 || low > 0xdfff)
+            return NULL;
+        unit = 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
+        p += 6;
+    }
+    return append_code_point(out, unit) ? NULL : p;
+}
+
+/* Decodes the escape after a backslash. Returns the text after it, or
+ * NULL. */
+static const char *read_escape(const char *p, struct buf *out)
+{
+    static const char names[] = "\"\\/bfnrt";
+    static const char values[] = "\"\\/\b\f\n\r\t";
+    const char *at;
+
+    if (*p == 'u')
+        return read_unicode_escape(p + 1, out);
+    at = *p ? strchr(names, *p) : NULL;
+    if (!at || buf_append(out, &values[at - names], 1))
+        return NULL;
+    return p + 1;
+}
+
+/* Decodes the string token at p. Returns the text after it, or NULL. */
+static const char *read_string_token(const char *p, struct buf *out)
+{
+    if (*p++ != '"')
+        return NULL;
+    while (*p != '"') {
+        const unsigned char c = (unsigned char)*p;
+        size_t n;
+
+        if (c < 0x20)
+            return NULL; /* a raw control character, or the end of text */
+        if (c == '\\') {
+            p = read_escape(p + 1, out);
+            if (!p)
+                return NULL;
+            continue;
+        }
+        n = utf8_length((const unsigned char *)p, strlen(p));
+        if (n == 0 || buf_append(out, p, n))
+            return NULL;
+        p += n;
+    }
+    return p + 1;
+}
+
+int json_read_string(const char *text, struct buf *out)
+{
+    const char *p = read_string_token(skip_space(text), out);
+
+    return p && *skip_space(p) == '\0' ? 0 : -1;
+}
+
+/* Reads one member's string value into the matching field, which must be
+ * unset so far. Returns the text after the value, or NULL. */
+static const char *read_member(const char *p, struct json_instruction *item)
+{
+    struct buf key, value;
+    char **field = NULL;
+
+    buf_init(&key, 0);
+    buf_init(&value, 0);
+    p = read_string_token(skip_space(p), &key);
+    if (p)
+        p = skip_space(p);
+    if (p && *p == ':')
+        p = read_string_token(skip_space(p + 1), &value);
+    else
+        p = NULL;
+    if (p && strcmp(buf_data(&key), "op") == 0)
+        field = &item->op;
+    else if (p && strcmp(buf_data(&key), "scope") == 0)
+        field = &item->scope;
+    else if (p && strcmp(buf_data(&key), "prop") == 0)
+        field = &item->prop;
+    else if (p && strcmp(buf_data(&key), "value") == 0)
+        field = &item->value;
+    if (!field || *field || strlen(buf_data(&key)) != key.len)
+        p = NULL;
+    else
+        *field = strdup(buf_data(&value));
+    buf_free(&key);
+    buf_free(&value);
+    return p;
+}
+
+/* Reads one instruction object. Returns the text after it, or NULL. */
+static const char *read_object(const char *p, struct json_instruction *item)
+{
+    memset(item, 0, sizeof(*item));
+    p = skip_space(p);
+    if (*p != '{')
+        return NULL;
+    do {
+        p = read_member(p + 1, item);
+        if (!p)
+            return NULL;
+        p = skip_space(p);
+    } while (*p == ',');
+    if (*p != '}' || !item->op || !item->scope || !item->prop || !item->value)
+        return NULL;
+    return p + 1;
+}
+
+/* Grows the list by one object read at p. Returns the text after it, or
+ * NULL. */
+static const char *read_next(const char *p, struct json_instruction **list,
+                             int *count)
+{
+    struct json_instruction *grown;
+
+    grown = realloc(*list, ((size_t)*count + 1) * sizeof(**list));
+    if (!grown)
+        return NULL;
+    *list = grown;
+    p = read_object(p, &grown[*count]);
+    (*count)++;
+    return p;
+}
+
+int json_read_instructions(const char *text, struct json_instruction **out)
+{
+    struct json_instruction *list = NULL;
+    const char *p = skip_space(text);
+    int count = 0;
+
+    if (*p != '[')
+        return -1;
+    p = skip_space(p + 1);
+    while (*p != ']') {
+        p = read_next(p, &list, &count);
+        if (!p)
+            break;
+        p = skip_space(p);
+        if (*p != ',')
+            break;
+        p = skip_space(p + 1);
+        if (*p == ']') {
+            p = NULL; /* a trailing comma */
+            break;
+        }
+    }
+    if (!p || *p != ']' || *skip_space(p + 1) != '\0') {
+        json_instructions_free(list, count);
+        return -1;
+    }
+    *out = list;
+    return count;
+}
+
+void json_instructions_free(struct json_instruction *list, int count)
+{
+    for (int i = 0; i < count && list; i++) {
+        free(list[i].op);
+        free(list[i].scope);
+        free(list[i].prop);
+        free(list[i].value);
+    }
+    free(list);
+}
