@@ -92,11 +92,25 @@ static void parse_wrong_type(struct protocol_parse *p, int field, char reason)
     }
 }
 
+static int protocol_field(const char *path, int array_start)
+{
+    static const char *const names[] = {"action", "id"};
+
+    for (int i = 0; i < 2; i++) {
+        size_t n = strlen(names[i]);
+        if (!strncmp(path, names[i], n) &&
+            (!path[n] || (array_start && !strcmp(path + n, "[]"))))
+            return i == 0 ? FIELD_ACTION : FIELD_ID;
+    }
+    return 0;
+}
+
 static signed char protocol_parse_cb(struct lejp_ctx *ctx, char reason)
 {
     struct protocol_parse *p = ctx->user;
-    /* Paths match exactly, so members of nested objects never match. */
-    int field = ctx->path_match;
+    /* Only the top-level members count: "id" but not "x.id". LEJP names
+     * an array by its member's name with "[]" already at ARRAY_START. */
+    int field = protocol_field(ctx->path, reason == LEJPCB_ARRAY_START);
 
     switch (reason) {
     case LEJPCB_VAL_STR_START:

@@ -69,6 +69,17 @@ static void http_abort(struct server_http *http)
                                             http);
 }
 
+/* Ends the transaction. lws may free the session memory (http itself) in
+ * lws_http_transaction_completed, so everything is released first. Returns
+ * -1 to close the connection, else 0. */
+static int http_finish(struct server_http *http)
+{
+    struct lws *wsi = http->wsi;
+
+    http_reset(http);
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
 static int http_write_headers(struct server_http *http)
 {
     unsigned char headers[LWS_PRE + 1024];
@@ -92,7 +103,7 @@ static int http_write_headers(struct server_http *http)
     if (lws_finalize_write_http_header(http->wsi, start, &p, end))
         return -1;
     if (head || http->body.len == 0)
-        return lws_http_transaction_completed(http->wsi) ? -1 : 1;
+        return http_finish(http);
     http->state = HTTP_BODY;
     lws_callback_on_writable(http->wsi);
     return 0;
@@ -105,23 +116,17 @@ static int http_write_body(struct server_http *http)
 
     if (n < (int)http->body.len)
         return -1;
-    return lws_http_transaction_completed(http->wsi) ? -1 : 1;
+    return http_finish(http);
 }
 
 /* Writes the next part of a queued response. Returns -1 to close. */
 static int http_writable(struct server_http *http)
 {
-    int r;
-
     if (http->state == HTTP_HEADERS)
-        r = http_write_headers(http);
-    else if (http->state == HTTP_BODY)
-        r = http_write_body(http);
-    else
-        return 0;
-    if (r == 1)
-        http_reset(http);
-    return r < 0 ? -1 : 0;
+        return http_write_headers(http);
+    if (http->state == HTTP_BODY)
+        return http_write_body(http);
+    return 0;
 }
 
 static int http_timed_out(struct server_http *http)

@@ -10,68 +10,72 @@
 
 #include <libxml/HTMLparser.h>
 
+#define WHITESPACE " \t\r\n"
+#define CONTAINER "@container"
+
 /*
  * HTML_PARSE_NOERROR and NOWARNING silence the reports libxml2 2.9 makes for
  * HTML5 elements it does not know (section, main, template). RECOVER keeps
  * "</" inside an inline script as script text instead of ending the script.
- * NODEFDTD stops it from adding an HTML 4 doctype; view_compose adds
+ * NODEFDTD stops it from adding an HTML 4 doctype; compose() sets
  * <!DOCTYPE html> itself.
  */
 #define PARSE_OPTIONS                                                          \
     (HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |            \
      HTML_PARSE_RECOVER | HTML_PARSE_NODEFDTD)
 
-/* Reads the whole file into a NUL-terminated string owned by the caller. */
-static char *read_file(const char *path, size_t *length, char *err,
-                       size_t err_len)
+/* Appends `prefix` and then the file's bytes to out. */
+static int read_file(const char *path, const char *prefix, struct buf *out,
+                     char *err, size_t err_len)
 {
-    FILE *f = fopen(path, "rb");
-    char *data = NULL;
-    long size;
+    char chunk[4096];
+    FILE *f;
+    size_t n;
 
-    if (!f)
+    errno = 0;
+    f = fopen(path, "rb");
+    if (!f || buf_append_str(out, prefix))
         goto fail;
-    if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (buf_append(out, chunk, n))
+            goto fail;
+    }
+    if (ferror(f))
         goto fail;
-    data = malloc((size_t)size + 1);
-    if (!data)
-        goto fail;
-    if (fread(data, 1, (size_t)size, f) != (size_t)size)
-        goto fail;
-    data[size] = '\0';
     fclose(f);
-    *length = (size_t)size;
-    return data;
+    return 0;
 
 fail:
     snprintf(err, err_len, "%s: failed to read: %s", path,
              errno ? strerror(errno) : "read error");
-    free(data);
     if (f)
         fclose(f);
-    return NULL;
+    return -1;
 }
 
-xmlDocPtr view_compose_parse_file(const char *path, char *err, size_t err_len)
+/* Parses `prefix` followed by the file's content as HTML. Returns the
+ * document, or NULL with a message naming the path in err. */
+static xmlDocPtr parse_file(const char *path, const char *prefix, char *err,
+                            size_t err_len)
 {
-    size_t length;
-    char *data;
-    xmlDocPtr doc;
+    struct buf text;
+    xmlDocPtr doc = NULL;
 
-    errno = 0;
-    data = read_file(path, &length, err, err_len);
-    if (!data)
-        return NULL;
-    if (length > (size_t)INT_MAX) {
+    buf_init(&text, 0);
+    if (read_file(path, prefix, &text, err, err_len))
+        goto done;
+    if (text.len > (size_t)INT_MAX) {
         snprintf(err, err_len, "%s: file too large", path);
-        free(data);
-        return NULL;
+        goto done;
     }
-    doc = htmlReadMemory(data, (int)length, path, "UTF-8", PARSE_OPTIONS);
-    free(data);
+    doc = htmlReadMemory(buf_data(&text), (int)text.len, path, "UTF-8",
+                         PARSE_OPTIONS);
     if (!doc)
-        snprintf(err, err_len, "%s: failed to parse as HTML (empty file?)",
+        snprintf(err, err_len, "%s: failed to parse as HTML; is it empty?",
                  path);
+
+done:
+    buf_free(&text);
     return doc;
 }
 
@@ -82,12 +86,11 @@ static int is_container_comment(xmlNodePtr node)
 
     if (node->type != XML_COMMENT_NODE || !text)
         return 0;
-    while (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r')
-        text++;
-    length = strcspn(text, " \t\r\n");
-    if (length != strlen("@container") || strncmp(text, "@container", length))
-        return 0;
-    return text[strspn(text + length, " \t\r\n") + length] == '\0';
+    text += strspn(text, WHITESPACE);
+    length = strlen(text);
+    while (length > 0 && strchr(WHITESPACE, text[length - 1]))
+        length--;
+    return length == strlen(CONTAINER) && strncmp(text, CONTAINER, length) == 0;
 }
 
 /* Stores in *found the first container comment under `node` and counts all
@@ -104,42 +107,35 @@ static void find_container(xmlNodePtr node, xmlNodePtr *found, int *count)
     }
 }
 
-/* Copies `node` into `layout` just before `container`. */
-static int insert_copy(xmlNodePtr container, xmlDocPtr layout, xmlNodePtr node)
+static xmlNodePtr find_child(xmlNodePtr parent, const char *name)
 {
-    xmlNodePtr copy = xmlDocCopyNode(node, layout, 1);
-
-    if (!copy)
-        return -1;
-    if (!xmlAddPrevSibling(container, copy)) {
-        xmlFreeNode(copy);
-        return -1;
+    for (xmlNodePtr node = parent ? parent->children : NULL; node;
+         node = node->next) {
+        if (node->type == XML_ELEMENT_NODE &&
+            xmlStrcmp(node->name, BAD_CAST name) == 0)
+            return node;
     }
-    return 0;
+    return NULL;
 }
 
 /*
- * Copies the page's content in document order: comments outside <html>,
- * then whatever the parser put in <head> (a page that starts with a <script>
- * gets one), then the children of <body>. Copying, not moving, keeps each
- * node's strings in the dictionary of the document that owns it.
+ * Copies the children of the page's <body> to just before `container`.
+ * Copying, not moving, keeps each node's strings in the dictionary of the
+ * document that owns it.
  */
 static int insert_page(xmlNodePtr container, xmlDocPtr layout, xmlDocPtr page)
 {
-    for (xmlNodePtr node = page->children; node; node = node->next) {
-        if (node->type == XML_COMMENT_NODE) {
-            if (insert_copy(container, layout, node))
-                return -1;
-            continue;
-        }
-        if (node->type != XML_ELEMENT_NODE)
-            continue;
-        for (xmlNodePtr part = node->children; part; part = part->next) {
-            for (xmlNodePtr child = part->children; child;
-                 child = child->next) {
-                if (insert_copy(container, layout, child))
-                    return -1;
-            }
+    xmlNodePtr body = find_child(xmlDocGetRootElement(page), "body");
+
+    for (xmlNodePtr node = body ? body->children : NULL; node;
+         node = node->next) {
+        xmlNodePtr copy = xmlDocCopyNode(node, layout, 1);
+
+        if (!copy)
+            return -1;
+        if (!xmlAddPrevSibling(container, copy)) {
+            xmlFreeNode(copy);
+            return -1;
         }
     }
     return 0;
@@ -159,8 +155,9 @@ static int set_html5_doctype(xmlDocPtr doc)
     return xmlCreateIntSubset(doc, BAD_CAST "html", NULL, NULL) ? 0 : -1;
 }
 
-int view_compose(xmlDocPtr layout, const char *layout_path, xmlDocPtr page,
-                 char *err, size_t err_len)
+/* Puts the page's content in place of the layout's container comment. */
+static int compose(xmlDocPtr layout, const char *layout_path, xmlDocPtr page,
+                   char *err, size_t err_len)
 {
     xmlNodePtr container = NULL;
     int count = 0;
@@ -180,4 +177,24 @@ int view_compose(xmlDocPtr layout, const char *layout_path, xmlDocPtr page,
     xmlUnlinkNode(container);
     xmlFreeNode(container);
     return 0;
+}
+
+xmlDocPtr view_compose(const char *layout_path, const char *page_path,
+                       char *err, size_t err_len)
+{
+    xmlDocPtr layout = parse_file(layout_path, "", err, err_len);
+    xmlDocPtr page = NULL;
+
+    if (!layout)
+        return NULL;
+    /* Opening <body> first keeps text, comments and scripts at the start of
+     * the page in the body: libxml2 2.9 would put a leading script in <head>
+     * and wrap leading text in an implied <p>. */
+    page = parse_file(page_path, "<body>", err, err_len);
+    if (!page || compose(layout, layout_path, page, err, err_len)) {
+        xmlFreeDoc(layout);
+        layout = NULL;
+    }
+    xmlFreeDoc(page);
+    return layout;
 }

@@ -27,8 +27,8 @@ struct marker {
 
 /*
  * Writes `doc` as UTF-8 into a new string. An output buffer without an
- * encoder keeps libxml2's UTF-8 as it is, where htmlDocDumpMemory would
- * write non-ASCII characters as entities unless the document declares its
+ * encoder keeps libxml2's UTF-8 as it is, where htmlDocDumpMemory (2.9.14)
+ * would write non-ASCII characters as entities unless the document declares its
  * charset with http-equiv.
  */
 static int serialize(xmlDocPtr doc, char **html, size_t *length)

@@ -56,23 +56,13 @@ static int compile_doc(struct view_template *t, xmlDocPtr doc,
 static int compile_files(struct view_template *t, const char *layout_path,
                          const char *page_path, char *err, size_t err_len)
 {
-    xmlDocPtr layout = NULL;
-    xmlDocPtr page = NULL;
-    int rc = -1;
+    xmlDocPtr doc = view_compose(layout_path, page_path, err, err_len);
+    int rc;
 
-    layout = view_compose_parse_file(layout_path, err, err_len);
-    if (!layout)
-        goto done;
-    page = view_compose_parse_file(page_path, err, err_len);
-    if (!page)
-        goto done;
-    if (view_compose(layout, layout_path, page, err, err_len))
-        goto done;
-    rc = compile_doc(t, layout, page_path, err, err_len);
-
-done:
-    xmlFreeDoc(page);
-    xmlFreeDoc(layout);
+    if (!doc)
+        return -1;
+    rc = compile_doc(t, doc, page_path, err, err_len);
+    xmlFreeDoc(doc);
     return rc;
 }
 

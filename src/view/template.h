@@ -26,8 +26,9 @@ enum view_slot_kind {
 
 /*
  * One place in the DOM that a marker stands for. The template owns the
- * strings; `prop` and `default_text` are set for PROP_BEGIN only, `element`
- * for VOID_END only.
+ * strings, which are NULL where they do not apply: `scope` is set for
+ * props and channels, `prop` for props, `default_text` (the element's text
+ * content) for PROP_BEGIN and `element` (the tag name) for VOID_END.
  */
 struct view_slot {
     enum view_slot_kind kind;
@@ -75,15 +76,12 @@ int view_array_reserve(void *array, size_t *capacity, size_t count,
  * append sequence left behind. */
 void view_buf_truncate(struct buf *b, size_t length);
 
-/* Reads `path` and parses it with libxml2's HTML parser. Returns the
- * document, or NULL with a message naming the path in err. */
-xmlDocPtr view_compose_parse_file(const char *path, char *err, size_t err_len);
-
-/* Copies the content of `page` into `layout` in place of the layout's
- * <!-- @container --> comment and gives `layout` the HTML5 doctype. Returns
- * 0, or -1 with a message in err. */
-int view_compose(xmlDocPtr layout, const char *layout_path, xmlDocPtr page,
-                 char *err, size_t err_len);
+/* Parses the layout and the page with libxml2's HTML parser. Returns the
+ * layout's document with the page's content in place of its
+ * <!-- @container --> comment and <!DOCTYPE html> as its doctype, or NULL
+ * with a message naming the file in err. The caller frees it. */
+xmlDocPtr view_compose(const char *layout_path, const char *page_path,
+                       char *err, size_t err_len);
 
 /* Puts marker comments and attributes into `doc` and records one slot per
  * marker in t->slots; also moves content out of void elements. Returns 0, or

@@ -20,7 +20,7 @@
  *     it (not counting itself); one outside every scope is left alone.
  *   - The element's template content (e.g. "0") is the default; a bound
  *     value replaces all of it. A data-prop inside another is rejected.
- *   - The page must not contain the text "ring-slot-", which the compiler
+ *   - Neither file may contain the text "ring-slot-", which the compiler
  *     uses as its marker.
  */
 
@@ -42,9 +42,9 @@ const char *view_record_get(const struct view_record *record, const char *name);
 
 /*
  * One scope to bind at render time; `record` may be NULL. When `channel` is
- * not NULL, the scope's element gets the attribute data-ring-channel=
- * "CHANNEL" so that ring.js can find the region that follows that channel;
- * otherwise the element has no such attribute.
+ * not NULL, the scope's element gets the attribute
+ * data-ring-channel="CHANNEL" so that ring.js can find the region that
+ * follows that channel; otherwise the element has no such attribute.
  */
 struct view_binding {
     const char *scope;
@@ -84,8 +84,9 @@ int view_render(const struct view_template *t,
 
 /*
  * The values a scope shows: one entry per data-prop key of the scope in the
- * template, in document order, with the value the record gives (or the
- * template text when the record lacks the key). Owned by the caller.
+ * template, in document order, with the value the record gives, or the
+ * element's text content in the template when the record lacks the key.
+ * Owned by the caller.
  */
 struct view_state;
 
@@ -105,15 +106,19 @@ const char *view_state_value(const struct view_state *s, const char *prop);
  * Appends to out a JSON array of the instructions that turn `from` into `to`:
  *   {"op":"text","scope":"SCOPE","prop":"KEY","value":"TEXT"}
  * one per value of `to` that differs from the value `from` has for the same
- * prop, with the scope of `to`. With from == NULL every value is included
- * (a full snapshot); with no difference it appends "[]". Returns the number
- * of instructions, or -1 when out of memory (out is then as it was).
+ * prop, with the scope of `to` (which must not be NULL). With from == NULL
+ * every value is included (a full snapshot); with no difference it appends
+ * "[]". Returns the number of instructions, or -1 when out of memory (out is
+ * then as it was).
  */
 int view_state_diff(const struct view_state *from, const struct view_state *to,
                     struct buf *out);
 
-/* Frees libxml2's global state. Call it once at exit, after the last
- * view_template_load(); libxml2 cannot be used again afterwards. */
+/*
+ * Frees libxml2's global state. Call it once at exit, after the last
+ * view_template_load(), because libxml2 cannot be used again afterwards.
+ * Loaded templates still render, since rendering does not use libxml2.
+ */
 void view_cleanup(void);
 
 #endif

@@ -1,0 +1,154 @@
+/* Unit tests for src/realtime/protocol.c: every parse path and encoding. */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "json_reader.h"
+#include "realtime/protocol.h"
+
+static enum protocol_result parse(const char *text, struct protocol_message *m)
+{
+    return protocol_parse(text, strlen(text), m);
+}
+
+static void test_valid(void)
+{
+    struct protocol_message m;
+
+    CHECK(parse("{\"action\":\"ping\",\"id\":\"8\"}", &m) == PROTOCOL_OK,
+          "ping parses");
+    CHECK_STR(m.action, "ping", "action read");
+    CHECK_STR(m.id, "8", "string id read");
+    CHECK(m.has_id && !m.id_is_number, "string id flagged");
+
+    CHECK(parse(" \n{\"id\":42, \"action\":\"ping\", \"extra\":{\"id\":1}}\n",
+                &m) == PROTOCOL_OK,
+          "white space and extra members parse");
+    CHECK_STR(m.id, "42", "numeric id read");
+    CHECK(m.id_is_number, "numeric id flagged");
+
+    CHECK(parse("{\"action\":\"p\\u0069ng\",\"id\":\"a\\\"b\"}", &m) ==
+              PROTOCOL_OK,
+          "escapes parse");
+    CHECK_STR(m.action, "ping", "unicode escape decoded");
+    CHECK_STR(m.id, "a\"b", "quote escape decoded");
+}
+
+static void check_invalid(const char *text, const char *error, const char *what)
+{
+    struct protocol_message m;
+
+    CHECK(parse(text, &m) == PROTOCOL_INVALID_JSON, what);
+    CHECK_CONTAINS(m.error, error, what);
+}
+
+static void test_invalid_json(void)
+{
+    struct protocol_message m;
+
+    check_invalid("", "empty", "empty message");
+    check_invalid("   ", "empty", "blank message");
+    check_invalid("hello", "must be a JSON object", "bare word");
+    check_invalid("[1,2]", "must be a JSON object", "array");
+    check_invalid("\"ping\"", "must be a JSON object", "string");
+    check_invalid("{\"action\":\"ping\"", "unexpected end", "unclosed");
+    check_invalid("{\"action\":\"ping\",\"id\":1} x", "data after",
+                  "trailing data");
+    check_invalid("{\"action\":ping}", "invalid JSON", "unquoted value");
+    check_invalid("{action:\"ping\"}", "invalid JSON", "unquoted name");
+    check_invalid("{\"a\":1,}", "invalid JSON", "trailing comma");
+    CHECK(protocol_parse("{\"action\":\"ping\",\"id\":1}", 10, &m) ==
+              PROTOCOL_INVALID_JSON,
+          "truncated length is invalid");
+}
+
+static void check_bad(const char *text, const char *error, const char *id,
+                      const char *what)
+{
+    struct protocol_message m;
+
+    CHECK(parse(text, &m) == PROTOCOL_BAD_REQUEST, what);
+    CHECK_CONTAINS(m.error, error, what);
+    if (id)
+        CHECK_STR(m.id, id, "id kept for the error reply");
+    else
+        CHECK(!m.has_id, "no id for the error reply");
+}
+
+static void test_bad_requests(void)
+{
+    char long_action[128], long_id[128];
+
+    check_bad("{\"id\":\"1\"}", "missing \"action\"", "1", "no action");
+    check_bad("{\"action\":\"ping\"}", "missing \"id\"", NULL, "no id");
+    check_bad("{\"action\":1,\"id\":\"2\"}", "\"action\" must be a string", "2",
+              "numeric action");
+    check_bad("{\"action\":{\"x\":1},\"id\":\"3\"}", "must be a string", "3",
+              "object action");
+    check_bad("{\"action\":\"ping\",\"id\":[1]}", "\"id\" must be", NULL,
+              "array id");
+    check_bad("{\"action\":\"ping\",\"id\":true}", "\"id\" must be", NULL,
+              "boolean id");
+    check_bad("{\"action\":\"ping\",\"id\":1.5}", "\"id\" must be", NULL,
+              "fractional id");
+
+    snprintf(long_action, sizeof(long_action),
+             "{\"action\":\"%040d\",\"id\":\"4\"}", 0);
+    check_bad(long_action, "\"action\" is longer than 31 bytes", "4",
+              "long action");
+    snprintf(long_id, sizeof(long_id), "{\"action\":\"ping\",\"id\":\"%070d\"}",
+             0);
+    check_bad(long_id, "\"id\" is longer than 63 bytes", NULL, "long id");
+}
+
+static void test_encoding(void)
+{
+    struct protocol_message m;
+    struct buf b;
+
+    buf_init(&b, 0);
+    parse("{\"action\":\"ping\",\"id\":\"x\\\"y\"}", &m);
+    CHECK(protocol_encode_reply(&b, &m, 200, "pong", NULL) == 0,
+          "reply encodes");
+    CHECK_STR(buf_data(&b),
+              "{\"id\":\"x\\\"y\",\"status\":200,\"body\":"
+              "\"pong\"}",
+              "reply escapes the id");
+
+    buf_reset(&b);
+    parse("{\"action\":\"nope\",\"id\":7}", &m);
+    protocol_encode_reply(&b, &m, 400, NULL, "unknown action \"nope\"");
+    CHECK_STR(buf_data(&b),
+              "{\"id\":7,\"status\":400,\"error\":"
+              "\"unknown action \\\"nope\\\"\"}",
+              "error reply");
+
+    buf_reset(&b);
+    parse("{\"action\":\"ping\"}", &m);
+    protocol_encode_reply(&b, &m, 400, NULL, m.error);
+    CHECK_CONTAINS(buf_data(&b), "{\"id\":null,", "missing id is null");
+
+    buf_reset(&b);
+    protocol_encode_push(&b, "a:b:c", 3, 1, "[]", 2);
+    CHECK_STR(buf_data(&b),
+              "{\"channel\":\"a:b:c\",\"version\":3,"
+              "\"full\":true,\"payload\":[]}",
+              "full push");
+    buf_reset(&b);
+    protocol_encode_push(&b, "a:b:c", 4, 0, "[1]", 3);
+    CHECK_STR(buf_data(&b),
+              "{\"channel\":\"a:b:c\",\"version\":4,"
+              "\"payload\":[1]}",
+              "diff push has no full flag");
+    buf_free(&b);
+}
+
+int main(void)
+{
+    test_valid();
+    test_invalid_json();
+    test_bad_requests();
+    test_encoding();
+    return check_finish();
+}
