@@ -15,6 +15,7 @@
 #include "app/counters.h"
 #include "config.h"
 #include "server/server.h"
+#include "view/view.h"
 
 /* Largest WebSocket message a client may send; larger ones close with
  * 1009. */
@@ -107,6 +108,7 @@ int main(int argc, char **argv)
     running_server = NULL;
     server_free(server);
     app_free(app);
+    view_cleanup();
     lwsl_notice("ringserver: stopped\n");
     return 0;
 }

@@ -10,7 +10,9 @@ static size_t utf8_length(const unsigned char *s, size_t left)
         unsigned char lead_min, lead_max, next_min, next_max;
         size_t length;
     } forms[] = {
-        /* RFC 3629 section 4: the second byte's range depends on the lead. */
+        /* Valid lead bytes, the range the second byte must be in after each
+         * (which excludes overlong forms, surrogates and code points above
+         * U+10FFFF), and the sequence length. */
         {0xc2, 0xdf, 0x80, 0xbf, 2}, {0xe0, 0xe0, 0xa0, 0xbf, 3},
         {0xe1, 0xec, 0x80, 0xbf, 3}, {0xed, 0xed, 0x80, 0x9f, 3},
         {0xee, 0xef, 0x80, 0xbf, 3}, {0xf0, 0xf0, 0x90, 0xbf, 4},

@@ -7,9 +7,9 @@
 
 /*
  * A strict JSON reader for the unit tests, written apart from the code under
- * test so that the tests do not check the encoder against itself. It accepts
- * only what RFC 8259 allows, but only two shapes: one string, and an array of
- * instruction objects.
+ * test so that the tests do not check the encoder against itself. It rejects
+ * all invalid JSON, and valid JSON of any shape but two: one string, and an
+ * array of instruction objects.
  */
 
 /* One {"op":…,"scope":…,"prop":…,"value":…} object, decoded to UTF-8. */

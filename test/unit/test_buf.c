@@ -25,21 +25,23 @@ static void test_append_and_headroom(void)
     CHECK(b.cap >= b.headroom + b.len + 1, "capacity covers headroom + data");
 
     buf_reset(&b);
-    CHECK(b.len == 0 && buf_data(&b)[0] == '\0', "reset empties the data");
+    CHECK(b.len == 0, "reset sets the length to 0");
+    CHECK(buf_data(&b)[0] == '\0', "reset leaves an empty string");
     CHECK(buf_printf(&b, "%s=%d", "total", 12) == 0, "printf succeeds");
     CHECK_STR(buf_data(&b), "total=12", "printf formats into the buffer");
     buf_free(&b);
-    CHECK(b.mem == NULL && b.len == 0, "free releases the memory");
+    CHECK(b.mem == NULL, "free releases the memory");
+    CHECK(b.len == 0, "free sets the length to 0");
 }
 
 static void check_html(const char *input, const char *expected,
-                       const char *what)
+                       const char *label)
 {
     struct buf b;
 
     buf_init(&b, 0);
-    CHECK(buf_append_html(&b, input, strlen(input)) == 0, what);
-    CHECK_STR(buf_data(&b), expected, what);
+    CHECK(buf_append_html(&b, input, strlen(input)) == 0, label);
+    CHECK_STR(buf_data(&b), expected, label);
     buf_free(&b);
 }
 
@@ -73,13 +75,13 @@ static void test_html_appends(void)
 
 /* Encodes `input` (length bytes) and compares with the expected JSON. */
 static void check_json(const char *input, size_t length, const char *expected,
-                       const char *what)
+                       const char *label)
 {
     struct buf b;
 
     buf_init(&b, 0);
-    CHECK(buf_append_json_string(&b, input, length) == 0, what);
-    CHECK_STR(buf_data(&b), expected, what);
+    CHECK(buf_append_json_string(&b, input, length) == 0, label);
+    CHECK_STR(buf_data(&b), expected, label);
     buf_free(&b);
 }
 
@@ -163,10 +165,11 @@ static void test_json_reader_rejects(void)
 
     buf_init(&out, 0);
     for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
-        char what[96];
+        char label[96];
 
-        snprintf(what, sizeof(what), "json reader rejects invalid case %zu", i);
-        CHECK(json_read_string(invalid[i], &out) == -1, what);
+        snprintf(label, sizeof(label), "json reader rejects invalid case %zu",
+                 i);
+        CHECK(json_read_string(invalid[i], &out) == -1, label);
     }
     buf_reset(&out);
     CHECK(json_read_string("\"\\ud83d\\ude00\"", &out) == 0,

@@ -22,7 +22,7 @@ static struct view_template *load(const char *dir, const char *page)
  * valid JSON with that many instructions; returns them (or NULL). */
 static struct json_instruction *diff(const struct view_state *from,
                                      const struct view_state *to, int expected,
-                                     const char *what)
+                                     const char *label)
 {
     struct json_instruction *list = NULL;
     struct buf out;
@@ -31,9 +31,9 @@ static struct json_instruction *diff(const struct view_state *from,
 
     buf_init(&out, 0);
     count = view_state_diff(from, to, &out);
-    snprintf(line, sizeof(line), "%s: returns %d", what, expected);
+    snprintf(line, sizeof(line), "%s: returns %d", label, expected);
     CHECK(count == expected, line);
-    snprintf(line, sizeof(line), "%s: valid JSON, %d instructions", what,
+    snprintf(line, sizeof(line), "%s: valid JSON, %d instructions", label,
              expected);
     count = json_read_instructions(buf_data(&out), &list);
     if (!CHECK(count == expected, line)) {
@@ -48,17 +48,17 @@ static struct json_instruction *diff(const struct view_state *from,
 
 static void check_instruction(const struct json_instruction *item,
                               const char *scope, const char *prop,
-                              const char *value, const char *what)
+                              const char *value, const char *label)
 {
     char line[160];
 
-    snprintf(line, sizeof(line), "%s: op", what);
+    snprintf(line, sizeof(line), "%s: op", label);
     CHECK_STR(item ? item->op : NULL, "text", line);
-    snprintf(line, sizeof(line), "%s: scope", what);
+    snprintf(line, sizeof(line), "%s: scope", label);
     CHECK_STR(item ? item->scope : NULL, scope, line);
-    snprintf(line, sizeof(line), "%s: prop", what);
+    snprintf(line, sizeof(line), "%s: prop", label);
     CHECK_STR(item ? item->prop : NULL, prop, line);
-    snprintf(line, sizeof(line), "%s: value", what);
+    snprintf(line, sizeof(line), "%s: value", label);
     CHECK_STR(item ? item->value : NULL, value, line);
 }
 
@@ -232,10 +232,11 @@ static void test_reader_rejects(void)
     struct json_instruction *list = NULL;
 
     for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
-        char what[96];
+        char label[96];
 
-        snprintf(what, sizeof(what), "json reader rejects invalid case %zu", i);
-        CHECK(json_read_instructions(invalid[i], &list) == -1, what);
+        snprintf(label, sizeof(label), "json reader rejects invalid case %zu",
+                 i);
+        CHECK(json_read_instructions(invalid[i], &list) == -1, label);
     }
     CHECK(json_read_instructions(" [ ] ", &list) == 0,
           "json reader accepts an empty array");

@@ -9,19 +9,19 @@
 /* Loads DIR/PAGE, which must fail, and checks the message mentions each of
  * the `expected` strings (NULL-terminated). */
 static void check_load_fails(const char *dir, const char *page,
-                             const char *what, const char *const *expected)
+                             const char *label, const char *const *expected)
 {
     static char sentinel;
     struct view_template *t = (struct view_template *)&sentinel;
     char err[512] = "";
     char line[160];
 
-    snprintf(line, sizeof(line), "%s: load fails", what);
+    snprintf(line, sizeof(line), "%s: load fails", label);
     CHECK(view_template_load(&t, dir, page, err, sizeof(err)) == -1, line);
-    snprintf(line, sizeof(line), "%s: *out set to NULL", what);
+    snprintf(line, sizeof(line), "%s: *out set to NULL", label);
     CHECK(t == NULL, line);
     for (; *expected; expected++) {
-        snprintf(line, sizeof(line), "%s: message names \"%s\"", what,
+        snprintf(line, sizeof(line), "%s: message names \"%s\"", label,
                  *expected);
         CHECK_CONTAINS(err, *expected, line);
     }
