@@ -142,10 +142,19 @@ async function waitCounts(opened, expected, what) {
     }
 }
 
-function waitRingState(opened, state) {
-    return opened.page.waitForFunction(
-        (wanted) => document.documentElement.dataset.ringState === wanted,
-        state, { timeout: DEFAULT_TIMEOUT_MS });
+// Waits until <html data-ring-state> is `state`.
+async function waitRingState(opened, state) {
+    try {
+        await opened.page.waitForFunction(
+            (expected) => document.documentElement.dataset.ringState ===
+                expected,
+            state, { timeout: DEFAULT_TIMEOUT_MS });
+    } catch (err) {
+        const shown = await opened.page.evaluate(
+            () => document.documentElement.dataset.ringState);
+        assert.fail(`data-ring-state: expected "${state}", page shows ` +
+            `"${shown}" (${err.message})`);
+    }
 }
 
 // Sets a marker on the page's window. The marker survives only if the page

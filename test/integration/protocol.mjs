@@ -6,8 +6,8 @@ import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
     RingSocket, startRedis, startServer, httpGet, openSocket,
-    openStatsSocket, ringUrl, redisActive, redisTotal, upgradeRequest,
-    waitFor,
+    openStatsSocket, ringUrl, redisActive, redisTotal, terminateSockets,
+    upgradeRequest, waitFor,
 } from '../lib/harness.mjs';
 
 let redis;
@@ -50,6 +50,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+    terminateSockets([watcher]);
     await waitRedisActive(1);
     await watcher.waitValues({ active: 1 });
     assert.ok(watcher.isOpen(), 'watcher socket was closed');

@@ -1,11 +1,12 @@
 // Realtime counters: sockets joining and leaving change "viewers now", page
 // views change the total, and every subscribed socket gets the pushes.
 
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
     STATS_CHANNEL, startRedis, startServer, httpGet, openSocket,
-    openStatsSocket, ringUrl, redisActive, redisTotal, waitFor,
+    openStatsSocket, ringUrl, redisActive, redisTotal, terminateSockets,
+    waitFor,
 } from '../lib/harness.mjs';
 
 let redis;
@@ -22,6 +23,11 @@ after(async () => {
         assert.equal(exit.code, 0, `ringserver exit: ${JSON.stringify(exit)}`);
     }
     await redis?.stop();
+});
+
+afterEach(async () => {
+    terminateSockets();
+    await waitRedisActive(0);
 });
 
 function waitRedisActive(expected) {

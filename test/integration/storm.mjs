@@ -1,11 +1,11 @@
 // Many sockets joining and leaving at once: a watcher's final state and
 // Redis must agree, and "viewers now" must return to where it started.
 
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
     startRedis, startServer, httpGet, openSocket, openStatsSocket, ringUrl,
-    redisActive, redisTotal, waitFor,
+    redisActive, redisTotal, terminateSockets, waitFor,
 } from '../lib/harness.mjs';
 
 const STORM_SIZE = 200;
@@ -25,6 +25,11 @@ after(async () => {
         assert.equal(exit.code, 0, `ringserver exit: ${JSON.stringify(exit)}`);
     }
     await redis?.stop();
+});
+
+afterEach(async () => {
+    terminateSockets();
+    await waitRedisActive(0);
 });
 
 function waitRedisActive(expected) {

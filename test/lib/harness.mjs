@@ -26,6 +26,7 @@ const SANITIZER_MARKERS = ['AddressSanitizer', 'LeakSanitizer',
 const liveChildren = new Set();
 const tempDirs = new Set();
 const servers = new Set();
+const sockets = new Set();
 
 process.on('exit', (code) => {
     for (const child of liveChildren) {
@@ -579,6 +580,7 @@ export class RingSocket {
     constructor(url, protocols) {
         this.url = url;
         this.ws = new WebSocket(url, protocols);
+        sockets.add(this);
         this.queue = [];
         this.messages = [];
         this.pushes = [];
@@ -599,6 +601,7 @@ export class RingSocket {
         this.ws.on('message', (data, isBinary) => this.receive(data, isBinary));
         this.closed = new Promise((resolve) => {
             this.ws.once('close', (code, reason) => {
+                sockets.delete(this);
                 this.closeInfo = { code, reason: reason.toString() };
                 this.notify();
                 resolve(this.closeInfo);
@@ -702,13 +705,13 @@ export class RingSocket {
     // strings) in the socket's state of `channel`.
     waitValues(expected, channel = STATS_CHANNEL,
         timeoutMs = DEFAULT_TIMEOUT_MS) {
-        const wanted = Object.fromEntries(Object.entries(expected)
+        const expectedValues = Object.fromEntries(Object.entries(expected)
             .map(([prop, value]) => [prop, String(value)]));
         return this.waitUntil(() => {
             const values = this.valuesOf(channel);
-            return Object.entries(wanted)
+            return Object.entries(expectedValues)
                 .every(([prop, value]) => values[prop] === value);
-        }, `${channel} to show ${JSON.stringify(wanted)}`, timeoutMs);
+        }, `${channel} to show ${JSON.stringify(expectedValues)}`, timeoutMs);
     }
 
     send(value) {
@@ -741,6 +744,16 @@ export class RingSocket {
 
     terminate() {
         this.ws.terminate();
+    }
+}
+
+// Drops the connection of every socket still open except those in `keep`,
+// so a failed test does not leave viewers behind for the next one.
+export function terminateSockets(keep = []) {
+    for (const socket of sockets) {
+        if (!keep.includes(socket)) {
+            socket.terminate();
+        }
     }
 }
 
