@@ -231,7 +231,12 @@ static int encode_id(struct buf *out, const struct protocol_message *msg)
 int protocol_encode_reply(struct buf *out, const struct protocol_message *msg,
                           int status, const char *body, const char *error)
 {
-    const char *text = error ? error : body ? body : "";
+    const char *text = "";
+
+    if (error)
+        text = error;
+    else if (body)
+        text = body;
 
     if (buf_append_str(out, "{\"id\":") || encode_id(out, msg) ||
         buf_printf(out, ",\"status\":%d,\"%s\":", status,
