@@ -9,6 +9,7 @@
 #include "../realtime/realtime.h"
 #include "../store/presence.h"
 #include "../store/store.h"
+#include "../store/versioned.h"
 #include "../view/view.h"
 
 /* Every key shares the hash tag {ring}, so that one script touching several
@@ -16,6 +17,7 @@
 #define KEY_TOTAL "{ring}:total"
 #define KEY_SHARES "{ring}:active"
 #define KEY_EXPIRY "{ring}:procs"
+#define KEY_VERSION "{ring}:version:stats"
 #define CHANGES_CHANNEL "{ring}:changes"
 
 static const char unavailable_page[] =
@@ -64,7 +66,7 @@ static int reply_ok(const redisReply *reply, int type, const char *what)
     return reply && reply->type == type;
 }
 
-/* Query stats.for_default_post: {total, active}. */
+/* Query stats.for_default_post: {total, active} and the version. */
 static void stats_read_reply(void *arg, redisReply *reply)
 {
     struct pending *p = arg;
@@ -72,15 +74,18 @@ static void stats_read_reply(void *arg, redisReply *reply)
     struct view_field fields[2] = {{"total", total}, {"active", active}};
     struct view_record record = {fields, 2};
 
+    long long values[3];
+
     if (!reply_ok(reply, REDIS_REPLY_ARRAY, "for_default_post") ||
-        reply->elements != 2 ||
-        reply->element[0]->type != REDIS_REPLY_INTEGER ||
-        reply->element[1]->type != REDIS_REPLY_INTEGER) {
-        p->result(p->done_arg, NULL);
+        reply->elements != 3 ||
+        store_reply_integer(reply->element[0], &values[0]) ||
+        store_reply_integer(reply->element[1], &values[1]) ||
+        store_reply_integer(reply->element[2], &values[2])) {
+        p->result(p->done_arg, NULL, 0);
     } else {
-        snprintf(total, sizeof(total), "%lld", reply->element[0]->integer);
-        snprintf(active, sizeof(active), "%lld", reply->element[1]->integer);
-        p->result(p->done_arg, &record);
+        snprintf(total, sizeof(total), "%lld", values[0]);
+        snprintf(active, sizeof(active), "%lld", values[1]);
+        p->result(p->done_arg, &record, (unsigned long long)values[2]);
     }
     free(p);
 }
@@ -94,7 +99,7 @@ static void stats_for_default_post(void *arg, realtime_result_fn result,
     if (!p || !store_presence_read(app->presence, KEY_TOTAL,
                                    stats_read_reply, p)) {
         free(p);
-        result(done_arg, NULL);
+        result(done_arg, NULL, 0);
     }
 }
 
@@ -112,10 +117,9 @@ static void stats_view_default_post(void *arg, realtime_done_fn done,
 {
     struct app *app = arg;
     struct pending *p = pending_new(app, done, NULL, done_arg);
-    const char *argv[2] = {"INCR", KEY_TOTAL};
 
-    if (!p || !store_command(app->store, stats_action_reply, p, 2, argv,
-                             NULL)) {
+    if (!p || !store_versioned_incr(app->store, KEY_TOTAL, KEY_VERSION,
+                                    stats_action_reply, p)) {
         free(p);
         done(done_arg, 0);
     }
@@ -296,7 +300,8 @@ struct app *app_new(struct server *server, const struct config *cfg)
     struct app *app = calloc(1, sizeof(*app));
     struct store_listener listener = {store_up_changed, store_message,
                                       store_resubscribed};
-    struct store_presence_keys keys = {KEY_SHARES, KEY_EXPIRY, NULL};
+    struct store_presence_keys keys = {KEY_SHARES, KEY_EXPIRY, NULL,
+                                       KEY_VERSION};
     struct realtime_options options = {NULL, "/ring", CHANGES_CHANNEL};
     char error[512];
 

@@ -90,16 +90,19 @@ void realtime_channel_free_all(struct realtime *rt)
  * instructions, or -1 when out of memory. */
 static int channel_encode(struct realtime_channel *channel, struct buf *frame,
                           const struct view_state *from,
-                          const struct view_state *to, unsigned long version)
+                          const struct view_state *to,
+                          unsigned long long version)
 {
+    unsigned long long from_version = from ? channel->version : 0;
     struct buf payload;
     int n;
 
     buf_init(&payload, 0);
     n = view_state_diff(from, to, &payload);
     buf_reset(frame);
-    if (n >= 0 && protocol_encode_push(frame, channel->name, version, !from,
-                                       buf_data(&payload), payload.len))
+    if (n >= 0 && protocol_encode_push(frame, channel->name, version,
+                                       from_version, buf_data(&payload),
+                                       payload.len))
         n = -1;
     buf_free(&payload);
     return n;
@@ -117,11 +120,15 @@ static void channel_wake_subscribers(struct realtime_channel *channel)
     }
 }
 
-/* Makes `state` the channel's newest state if it differs from the last. */
+/*
+ * Makes `state`, read at `version`, the channel's newest state if it shows
+ * something new. A read with no visible change keeps the older version, so
+ * that clients which show it need nothing.
+ */
 static void channel_update(struct realtime_channel *channel,
-                           struct view_state *state)
+                           struct view_state *state,
+                           unsigned long long version)
 {
-    unsigned long version = channel->version + 1;
     int changed;
 
     if (channel->state) {
@@ -139,13 +146,15 @@ static void channel_update(struct realtime_channel *channel,
     }
     if (!channel->state)
         buf_reset(&channel->diff_frame);
+    channel->diff_from = channel->state ? channel->version : 0;
     view_state_free(channel->state);
     channel->state = state;
     channel->version = version;
     channel_wake_subscribers(channel);
 }
 
-static void channel_query_done(void *arg, const struct view_record *record)
+static void channel_query_done(void *arg, const struct view_record *record,
+                               unsigned long long version)
 {
     struct realtime_channel *channel = arg;
     struct view_state *state;
@@ -153,11 +162,11 @@ static void channel_query_done(void *arg, const struct view_record *record)
     channel->querying = 0;
     if (channel->rt->stopped)
         return;
-    if (record) {
+    if (record && (!channel->state || version > channel->version)) {
         state = view_state_new(channel->mutator->template,
                                channel->mutator->scope, record);
         if (state)
-            channel_update(channel, state);
+            channel_update(channel, state, version);
     }
     if (channel->dirty) {
         channel->dirty = 0;
@@ -223,17 +232,18 @@ void realtime_unsubscribe_all(struct realtime_socket *socket)
 }
 
 /*
- * Picks the push a subscriber needs: the diff when it is one version
- * behind, else the full state. A socket that lagged several versions thus
- * gets only the newest state, and no queue grows.
+ * Picks the push a subscriber needs: the diff when the client shows the
+ * state the diff starts from, else the full state. A socket that lagged
+ * several versions thus gets only the newest state, and no queue grows.
  */
 const struct buf *realtime_next_push(struct realtime_socket *socket)
 {
     for (int i = 0; i < socket->sub_count; i++) {
         struct realtime_subscription *sub = &socket->subs[i];
         struct realtime_channel *channel = sub->channel;
-        int diff_ok = sub->sent_version + 1 == channel->version &&
-                      sub->sent_version != 0 && channel->diff_frame.len;
+        int diff_ok = channel->diff_from != 0 &&
+                      sub->sent_version == channel->diff_from &&
+                      channel->diff_frame.len;
 
         if (!channel->state || sub->sent_version >= channel->version)
             continue;

@@ -248,13 +248,15 @@ int protocol_encode_reply(struct buf *out, const struct protocol_message *msg,
 }
 
 int protocol_encode_push(struct buf *out, const char *channel,
-                         unsigned long version, int full,
+                         unsigned long long version, unsigned long long from,
                          const char *payload, size_t payload_len)
 {
     if (buf_append_str(out, "{\"channel\":") ||
         buf_append_json_string(out, channel, strlen(channel)) ||
-        buf_printf(out, ",\"version\":%lu%s,\"payload\":", version,
-                   full ? ",\"full\":true" : "") ||
+        buf_printf(out, ",\"version\":%llu", version) ||
+        (from ? buf_printf(out, ",\"from\":%llu", from)
+              : buf_append_str(out, ",\"full\":true")) ||
+        buf_append_str(out, ",\"payload\":") ||
         buf_append(out, payload, payload_len) || buf_append_str(out, "}"))
         return -1;
     return 0;

@@ -35,10 +35,12 @@ enum protocol_result protocol_parse(const char *data, size_t len,
 int protocol_encode_reply(struct buf *out, const struct protocol_message *msg,
                           int status, const char *body, const char *error);
 
-/* Appends {"channel":C,"version":N[,"full":true],"payload":PAYLOAD}, where
- * payload is an already encoded JSON array. */
+/* Appends {"channel":C,"version":N,"from":F,"payload":PAYLOAD}, a diff
+ * that turns version F into N, or with from == 0 the whole state
+ * {"channel":C,"version":N,"full":true,"payload":PAYLOAD}. payload is an
+ * already encoded JSON array. */
 int protocol_encode_push(struct buf *out, const char *channel,
-                         unsigned long version, int full,
+                         unsigned long long version, unsigned long long from,
                          const char *payload, size_t payload_len);
 
 #endif

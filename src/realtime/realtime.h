@@ -17,10 +17,13 @@
 struct realtime;
 struct realtime_request;
 
-/* Completion of a query: record is NULL when the query failed. The record
- * and its strings need only live until the call returns. */
+/* Completion of a query: record is NULL when the query failed. `version`
+ * is the mutable's version the data was read at (versions only grow and
+ * every process agrees on them). The record and its strings need only live
+ * until the call returns. */
 typedef void (*realtime_result_fn)(void *done_arg,
-                                   const struct view_record *record);
+                                   const struct view_record *record,
+                                   unsigned long long version);
 typedef void (*realtime_query_fn)(void *app, realtime_result_fn done,
                                   void *done_arg);
 

@@ -36,8 +36,9 @@ struct realtime_route {
 /*
  * A channel: one (scope, query, mutator) whose state is pushed to its
  * subscribers. Owned by struct realtime, made on first use, freed with it.
- * `diff_frame` turns version - 1 into version; `full_frame` is the whole
- * state at version. Both are encoded once and sent to every subscriber.
+ * `diff_frame` turns the state at diff_from into the state at version;
+ * `full_frame` is the whole state at version. Both are encoded once and
+ * sent to every subscriber.
  */
 struct realtime_channel {
     struct list_node node;          /* in realtime.channels */
@@ -45,7 +46,8 @@ struct realtime_channel {
     const struct realtime_query *query;
     const struct realtime_mutator *mutator;
     struct view_state *state;       /* last pushed state, or NULL */
-    unsigned long version;
+    unsigned long long version;     /* of state, from Redis */
+    unsigned long long diff_from;   /* 0: no diff frame */
     struct buf diff_frame;
     struct buf full_frame;
     struct list subscribers;        /* of struct realtime_subscription */
@@ -59,7 +61,7 @@ struct realtime_channel {
 struct realtime_subscription {
     struct list_node node;          /* in channel.subscribers */
     struct realtime_channel *channel;
-    unsigned long sent_version;     /* 0: nothing sent yet */
+    unsigned long long sent_version; /* what the client shows; 0: nothing */
     struct realtime_socket *socket;
 };
 

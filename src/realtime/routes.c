@@ -142,7 +142,8 @@ static int append_url_encoded(struct buf *out, const char *s)
     return 0;
 }
 
-static void render_query_done(void *arg, const struct view_record *record)
+static void render_query_done(void *arg, const struct view_record *record,
+                              unsigned long long version)
 {
     struct render_call *call = arg;
     struct realtime_channel *channel = call->channel;
@@ -152,6 +153,7 @@ static void render_query_done(void *arg, const struct view_record *record)
     struct view_field meta = {"ring-socket", NULL};
     struct buf socket_url, html;
 
+    (void)version;
     buf_init(&socket_url, 0);
     buf_init(&html, 0);
     if (!record) {

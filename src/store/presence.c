@@ -1,13 +1,17 @@
 #include "presence.h"
 
+#include "versioned.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* KEYS: shares, expiry. ARGV: member, count, ttl in ms. */
-static const char set_script[] =
+/* Lua, after the bump function: KEYS: shares, expiry, version. ARGV:
+ * member, count, ttl in ms. Bumps the version when the share changes. */
+static const char set_body[] =
     "local t = redis.call('TIME')\n"
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "local old = redis.call('HGET', KEYS[1], ARGV[1]) or '0'\n"
     "if tonumber(ARGV[2]) > 0 then\n"
     "  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])\n"
     "  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[1])\n"
@@ -15,22 +19,27 @@ static const char set_script[] =
     "  redis.call('HDEL', KEYS[1], ARGV[1])\n"
     "  redis.call('ZREM', KEYS[2], ARGV[1])\n"
     "end\n"
-    "return 1\n";
+    "if tonumber(old) ~= tonumber(ARGV[2]) then return bump(KEYS[3]) end\n"
+    "return tonumber(redis.call('GET', KEYS[3]) or '0')\n";
 
-/* KEYS: counter, shares, expiry. Returns {counter, sum of live shares}. */
-static const char read_script[] =
+/* Lua, after the bump function: KEYS: counter, shares, expiry, version.
+ * Returns {counter, sum of live shares, version}. Dropping the shares of
+ * dead processes is a change, so it bumps the version. */
+static const char read_body[] =
     "local t = redis.call('TIME')\n"
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
     "local dead = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)\n"
     "for i = 1, #dead do redis.call('HDEL', KEYS[2], dead[i]) end\n"
+    "local version = tonumber(redis.call('GET', KEYS[4]) or '0')\n"
     "if #dead > 0 then\n"
     "  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)\n"
+    "  version = bump(KEYS[4])\n"
     "end\n"
     "local sum = 0\n"
     "for _, v in ipairs(redis.call('HVALS', KEYS[2])) do\n"
     "  sum = sum + tonumber(v)\n"
     "end\n"
-    "return {tonumber(redis.call('GET', KEYS[1]) or '0'), sum}\n";
+    "return {tonumber(redis.call('GET', KEYS[1]) or '0'), sum, version}\n";
 
 /* Owned by the app; lives as long as the store. */
 struct store_presence {
@@ -38,6 +47,9 @@ struct store_presence {
     struct lws_context *context;
     char shares[128];
     char expiry[128];
+    char version[128];
+    char set_script[1024];
+    char read_script[1024];
     char member[128];
     int ttl_seconds;
     long count;
@@ -50,12 +62,12 @@ static struct store_request *presence_send(struct store_presence *p,
                                            store_reply_fn fn, void *arg)
 {
     char count[24], ttl[24];
-    const char *argv[8] = {"EVAL", set_script, "2", p->shares, p->expiry,
-                           p->member, count, ttl};
+    const char *argv[9] = {"EVAL", p->set_script, "3", p->shares, p->expiry,
+                           p->version, p->member, count, ttl};
 
     snprintf(count, sizeof(count), "%ld", p->count);
     snprintf(ttl, sizeof(ttl), "%ld", (long)p->ttl_seconds * 1000);
-    return store_command(p->store, fn, arg, 8, argv, NULL);
+    return store_command(p->store, fn, arg, 9, argv, NULL);
 }
 
 static void presence_beat_done(void *arg, redisReply *reply)
@@ -95,6 +107,11 @@ struct store_presence *store_presence_new(struct store *store,
     snprintf(p->shares, sizeof(p->shares), "%s", keys->shares);
     snprintf(p->expiry, sizeof(p->expiry), "%s", keys->expiry);
     snprintf(p->member, sizeof(p->member), "%s", keys->member);
+    snprintf(p->version, sizeof(p->version), "%s", keys->version);
+    snprintf(p->set_script, sizeof(p->set_script), "%s%s",
+             store_version_bump_lua, set_body);
+    snprintf(p->read_script, sizeof(p->read_script), "%s%s",
+             store_version_bump_lua, read_body);
     p->ttl_seconds = ttl_seconds;
     p->beat = beat;
     p->arg = arg;
@@ -128,8 +145,8 @@ struct store_request *store_presence_read(struct store_presence *p,
                                           const char *counter_key,
                                           store_reply_fn fn, void *arg)
 {
-    const char *argv[6] = {"EVAL", read_script, "3", counter_key, p->shares,
-                           p->expiry};
+    const char *argv[7] = {"EVAL", p->read_script, "4", counter_key,
+                           p->shares, p->expiry, p->version};
 
-    return store_command(p->store, fn, arg, 6, argv, NULL);
+    return store_command(p->store, fn, arg, 7, argv, NULL);
 }

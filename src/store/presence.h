@@ -17,6 +17,7 @@ struct store_presence_keys {
     const char *shares;   /* hash: member -> count */
     const char *expiry;   /* sorted set: member -> expiry time in ms */
     const char *member;   /* this process */
+    const char *version;  /* bumped on every change of the sum */
 };
 
 /* Called after each heartbeat reached Redis. */
@@ -30,9 +31,10 @@ struct store_presence *store_presence_new(struct store *store,
 void store_presence_free(struct store_presence *presence);
 
 /*
- * Writes this process's count. fn (may be NULL) gets the reply: NULL when
- * Redis could not be reached; the count is written again by the next
- * heartbeat and after a reconnect, so a failed write is not lost.
+ * Writes this process's count. fn (may be NULL) gets the reply: the version
+ * after the write, or NULL when Redis could not be reached. The count is
+ * written again by the next heartbeat and after a reconnect, so a failed
+ * write is not lost.
  */
 void store_presence_set(struct store_presence *presence, long count,
                         store_reply_fn fn, void *arg);
@@ -41,8 +43,8 @@ void store_presence_set(struct store_presence *presence, long count,
 void store_presence_resync(struct store_presence *presence);
 
 /*
- * Reads `counter_key` and the sum of live shares in one atomic step,
- * removing shares whose expiry passed. The reply is an array of two
+ * Reads `counter_key`, the sum of live shares and the version in one atomic
+ * step, removing shares whose expiry passed. The reply is an array of three
  * integers. Returns the request, or NULL when the store is down.
  */
 struct store_request *store_presence_read(struct store_presence *presence,

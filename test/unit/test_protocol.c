@@ -130,17 +130,17 @@ static void test_encoding(void)
     CHECK_CONTAINS(buf_data(&b), "{\"id\":null,", "missing id is null");
 
     buf_reset(&b);
-    protocol_encode_push(&b, "a:b:c", 3, 1, "[]", 2);
+    protocol_encode_push(&b, "a:b:c", 3, 0, "[]", 2);
     CHECK_STR(buf_data(&b),
               "{\"channel\":\"a:b:c\",\"version\":3,"
               "\"full\":true,\"payload\":[]}",
               "full push");
     buf_reset(&b);
-    protocol_encode_push(&b, "a:b:c", 4, 0, "[1]", 3);
+    protocol_encode_push(&b, "a:b:c", 1764860000000001ULL, 3, "[1]", 3);
     CHECK_STR(buf_data(&b),
-              "{\"channel\":\"a:b:c\",\"version\":4,"
-              "\"payload\":[1]}",
-              "diff push has no full flag");
+              "{\"channel\":\"a:b:c\",\"version\":1764860000000001,"
+              "\"from\":3,\"payload\":[1]}",
+              "diff push names its base version");
     buf_free(&b);
 }
 
