@@ -18,6 +18,9 @@ static const struct option long_options[] = {
     {"static", required_argument, NULL, 's'},
     {"log-level", required_argument, NULL, 'l'},
     {"presence-ttl", required_argument, NULL, 'T'},
+    {"idle-timeout", required_argument, NULL, 'i'},
+    {"secret-file", required_argument, NULL, 'S'},
+    {"allow-origin", required_argument, NULL, 'o'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -38,6 +41,13 @@ void config_print_usage(FILE *f)
           "(default notice)\n"
           "  --presence-ttl SECS  how long Redis keeps this process's viewers\n"
           "                       after it stops refreshing them (default 15)\n"
+          "  --idle-timeout SECS  drop a WebSocket that answers no ping for\n"
+          "                       this long (default 60)\n"
+          "  --secret-file PATH   key that signs page tokens (default\n"
+          "                       $RINGSERVER_SECRET_FILE, else a random key\n"
+          "                       shared through Redis)\n"
+          "  --allow-origin URL   also accept WebSockets from this origin,\n"
+          "                       e.g. https://example.com (repeatable)\n"
           "  --help               print this help and exit\n"
           "  --version            print the version and exit\n",
           f);
@@ -141,6 +151,7 @@ static int parse_log_level(const char *s, int *mask)
 static void config_defaults(struct config *cfg)
 {
     const char *env = getenv("REDIS_URL");
+    const char *secret = getenv("RINGSERVER_SECRET_FILE");
 
     memset(cfg, 0, sizeof(*cfg));
     cfg->port = 3000;
@@ -153,6 +164,23 @@ static void config_defaults(struct config *cfg)
              RING_SOURCE_DIR "/static");
     cfg->log_level = LLL_ERR | LLL_WARN | LLL_NOTICE;
     cfg->presence_ttl = 15;
+    cfg->idle_timeout = 60;
+    if (secret && *secret)
+        snprintf(cfg->secret_file, sizeof(cfg->secret_file), "%s", secret);
+}
+
+/* Accepts scheme://host[:port] with no path, as browsers send in Origin. */
+static const char *add_origin(struct config *cfg, const char *origin)
+{
+    const char *host = strstr(origin, "://");
+
+    if (cfg->allow_origin_count == CONFIG_MAX_ORIGINS)
+        return "is one too many (at most 16 origins)";
+    if (!host || host == origin || !host[3] || strchr(host + 3, '/') ||
+        strlen(origin) >= sizeof(cfg->allow_origins[0]))
+        return "must be an origin like https://example.com:8443";
+    strcpy(cfg->allow_origins[cfg->allow_origin_count++], origin);
+    return NULL;
 }
 
 /* Applies one option. Returns NULL, or what is wrong with its value. */
@@ -180,6 +208,14 @@ static const char *config_apply(struct config *cfg, int opt, const char *arg)
     case 'T':
         return parse_int(arg, 2, 86400, &cfg->presence_ttl)
                    ? "must be a number of seconds from 2 to 86400" : NULL;
+    case 'i':
+        return parse_int(arg, 2, 86400, &cfg->idle_timeout)
+                   ? "must be a number of seconds from 2 to 86400" : NULL;
+    case 'S':
+        return copy_string(cfg->secret_file, sizeof(cfg->secret_file), arg)
+                   ? "must be a file path" : NULL;
+    case 'o':
+        return add_origin(cfg, arg);
     }
     return "is not supported";
 }

@@ -12,6 +12,8 @@ struct redis_address {
     char path[256];
 };
 
+#define CONFIG_MAX_ORIGINS 16
+
 /* Settings from the command line and environment; filled by config_parse. */
 struct config {
     int port;
@@ -22,6 +24,10 @@ struct config {
     char static_dir[1024];
     int log_level;        /* lws log mask */
     int presence_ttl;     /* seconds */
+    int idle_timeout;     /* seconds */
+    char secret_file[1024];               /* "" when none */
+    char allow_origins[CONFIG_MAX_ORIGINS][256];
+    int allow_origin_count;
     int show_help;
     int show_version;
 };

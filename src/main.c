@@ -86,6 +86,10 @@ int main(int argc, char **argv)
     options.subprotocol = "ring";
     options.max_message = MAX_MESSAGE;
     options.response_timeout_ms = RESPONSE_TIMEOUT_MS;
+    options.idle_timeout = cfg.idle_timeout;
+    for (int i = 0; i < cfg.allow_origin_count; i++)
+        options.allow_origins[i] = cfg.allow_origins[i];
+    options.allow_origin_count = cfg.allow_origin_count;
     server = server_new(&options);
     if (!server)
         return 1;

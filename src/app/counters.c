@@ -19,6 +19,10 @@
 #define KEY_EXPIRY "{ring}:procs"
 #define KEY_VERSION "{ring}:version:stats"
 #define CHANGES_CHANNEL "{ring}:changes"
+#define KEY_SECRET "{ring}:secret"
+
+/* How long a rendered page's token lets its socket (re)connect. */
+#define TOKEN_TTL (24 * 60 * 60)
 
 static const char unavailable_page[] =
     "<!DOCTYPE html>\n<html lang=\"en\"><meta charset=\"utf-8\">"
@@ -72,7 +76,7 @@ static void stats_read_reply(void *arg, redisReply *reply)
     struct pending *p = arg;
     char total[24], active[24];
     struct view_field fields[2] = {{"total", total}, {"active", active}};
-    struct view_record record = {fields, 2};
+    struct view_record record = {.fields = fields, .count = 2};
 
     long long values[3];
 
@@ -302,7 +306,13 @@ struct app *app_new(struct server *server, const struct config *cfg)
                                       store_resubscribed};
     struct store_presence_keys keys = {KEY_SHARES, KEY_EXPIRY, NULL,
                                        KEY_VERSION};
-    struct realtime_options options = {NULL, "/ring", CHANGES_CHANNEL};
+    struct realtime_options options = {
+        .socket_path = "/ring",
+        .changes_channel = CHANGES_CHANNEL,
+        .secret_file = cfg->secret_file,
+        .secret_key = KEY_SECRET,
+        .token_ttl = TOKEN_TTL,
+    };
     char error[512];
 
     if (!app)

@@ -1,24 +1,36 @@
 #include "protocol.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libwebsockets.h>
 
-enum { FIELD_ACTION = 1, FIELD_ID = 2 };
+/* The top-level members the protocol reads; others are ignored. */
+enum field {
+    FIELD_NONE,
+    FIELD_ACTION,
+    FIELD_ID,
+    FIELD_METHOD,
+    FIELD_URI,
+    FIELD_INPUT,
+    FIELD_VERSIONS,
+};
+
+static const char *const field_names[] = {
+    NULL, "action", "id", "method", "uri", "input", "versions",
+};
 
 /* Our own code beside LEJP's negative ones: data after the object. */
 #define PROTOCOL_TRAILING_DATA (-100)
 
-static const char *const protocol_paths[] = {"action", "id"};
-
 /* Parser state for one message. */
 struct protocol_parse {
     struct protocol_message *msg;
-    char *field;          /* string being collected, or NULL */
-    size_t field_size;
-    size_t field_len;
-    const char *field_name;
+    int depth;              /* objects and arrays open */
+    enum field object;      /* FIELD_INPUT or FIELD_VERSIONS while inside */
+    enum field string;      /* the field whose string is being read */
+    struct buf text;        /* that string so far */
     int have_action;
 };
 
@@ -29,114 +41,238 @@ static void parse_error(struct protocol_parse *p, const char *fmt,
         snprintf(p->msg->error, sizeof(p->msg->error), fmt, name);
 }
 
-static void parse_string_start(struct protocol_parse *p, int field)
+/* Returns the top-level field named by path. LEJP names an array by its
+ * member's name with "[]" already added at ARRAY_START. */
+static enum field field_of(const char *path, int array_start)
 {
-    if (field == FIELD_ACTION) {
-        p->field = p->msg->action;
-        p->field_size = sizeof(p->msg->action);
-        p->field_name = "action";
-        p->have_action = 1;
-    } else {
-        p->field = p->msg->id;
-        p->field_size = sizeof(p->msg->id);
-        p->field_name = "id";
-        p->msg->has_id = 1;
-        p->msg->id_is_number = 0;
+    for (int i = FIELD_ACTION; i <= FIELD_VERSIONS; i++) {
+        size_t n = strlen(field_names[i]);
+        if (!strncmp(path, field_names[i], n) &&
+            (!path[n] || (array_start && !strcmp(path + n, "[]"))))
+            return (enum field)i;
     }
-    p->field_len = 0;
-    p->field[0] = '\0';
+    return FIELD_NONE;
 }
 
-static void parse_string_chunk(struct protocol_parse *p, const char *chunk,
-                               size_t len)
+/* Returns the name of the input or versions member that path names. */
+static const char *member_of(const struct protocol_parse *p, const char *path)
 {
-    if (!p->field)
-        return;
-    if (p->field_len + len >= p->field_size) {
-        if (!p->msg->error[0])
-            snprintf(p->msg->error, sizeof(p->msg->error),
-                     "\"%s\" is longer than %zu bytes", p->field_name,
-                     p->field_size - 1);
-        if (p->field == p->msg->id)
-            p->msg->has_id = 0;
-        p->field[0] = '\0';
-        p->field = NULL;
-        return;
-    }
-    memcpy(p->field + p->field_len, chunk, len);
-    p->field_len += len;
-    p->field[p->field_len] = '\0';
+    return path + strlen(field_names[p->object]) + 1;
 }
 
-static void parse_number_id(struct protocol_parse *p, const char *text)
+/* Rejects a value of the wrong type for a top-level field. */
+static void parse_wrong_type(struct protocol_parse *p, enum field field)
 {
-    if (strlen(text) >= sizeof(p->msg->id)) {
-        parse_error(p, "\"%s\" is too long", "id");
-        return;
-    }
-    strcpy(p->msg->id, text);
-    p->msg->has_id = 1;
-    p->msg->id_is_number = 1;
-}
-
-/* Rejects a value of the wrong type for a known field. */
-static void parse_wrong_type(struct protocol_parse *p, int field, char reason)
-{
-    if (field == FIELD_ACTION) {
-        parse_error(p, "\"%s\" must be a string", "action");
-        p->have_action = 1;
-    } else if (reason != LEJPCB_VAL_NUM_INT) {
+    switch (field) {
+    case FIELD_ID:
         parse_error(p, "\"%s\" must be a string or an integer", "id");
         p->msg->has_id = 0;
         p->msg->id[0] = '\0';
+        break;
+    case FIELD_INPUT:
+    case FIELD_VERSIONS:
+        parse_error(p, "\"%s\" must be an object", field_names[field]);
+        break;
+    case FIELD_ACTION:
+        p->have_action = 1;
+        /* fall through */
+    default:
+        parse_error(p, "\"%s\" must be a string", field_names[field]);
+        break;
     }
 }
 
-static int protocol_field(const char *path, int array_start)
+static void parse_value_error(struct protocol_parse *p)
 {
-    static const char *const names[] = {"action", "id"};
+    if (p->object == FIELD_INPUT)
+        parse_error(p, "values in \"%s\" must be strings, numbers, "
+                    "booleans or null", "input");
+    else
+        parse_error(p, "values in \"%s\" must be integers", "versions");
+}
 
-    for (int i = 0; i < 2; i++) {
-        size_t n = strlen(names[i]);
-        if (!strncmp(path, names[i], n) &&
-            (!path[n] || (array_start && !strcmp(path + n, "[]"))))
-            return i == 0 ? FIELD_ACTION : FIELD_ID;
+/* Copies a finished top-level string into its place in the message. */
+static void store_field(struct protocol_parse *p, enum field field,
+                        const char *text, size_t len)
+{
+    struct protocol_message *m = p->msg;
+    char *dst = field == FIELD_ACTION ? m->action
+                : field == FIELD_ID   ? m->id
+                : field == FIELD_METHOD ? m->method
+                                        : m->uri;
+    size_t size = field == FIELD_ACTION ? sizeof(m->action)
+                  : field == FIELD_ID   ? sizeof(m->id)
+                  : field == FIELD_METHOD ? sizeof(m->method)
+                                          : sizeof(m->uri);
+    char error[64];
+
+    if (field == FIELD_ACTION)
+        p->have_action = 1;
+    if (len >= size) {
+        snprintf(error, sizeof(error), "\"%%s\" is longer than %zu bytes",
+                 size - 1);
+        parse_error(p, error, field_names[field]);
+        return;
     }
-    return 0;
+    memcpy(dst, text, len);
+    dst[len] = '\0';
+    m->has_id |= field == FIELD_ID;
+    m->id_is_number &= field != FIELD_ID;
+    m->has_method |= field == FIELD_METHOD;
+    m->has_uri |= field == FIELD_URI;
+}
+
+/* Records one member of "input" (name and value text). */
+static void store_input(struct protocol_parse *p, const char *name,
+                        const char *value, size_t len)
+{
+    struct protocol_message *m = p->msg;
+
+    if (m->input_count == PROTOCOL_MAX_INPUT) {
+        parse_error(p, "\"%s\" has more than 16 members", "input");
+        return;
+    }
+    /* Offsets for now: storage may move until parsing ends. */
+    m->input[m->input_count].name = (const char *)(uintptr_t)m->storage.len;
+    if (buf_append(&m->storage, name, strlen(name) + 1))
+        goto fail;
+    m->input[m->input_count].value =
+        (const char *)(uintptr_t)m->storage.len;
+    if (buf_append(&m->storage, value, len) ||
+        buf_append(&m->storage, "", 1))
+        goto fail;
+    m->input_count++;
+    return;
+
+fail:
+    parse_error(p, "%s", "out of memory");
+}
+
+static void store_version(struct protocol_parse *p, const char *channel,
+                          const char *number)
+{
+    struct protocol_message *m = p->msg;
+    struct protocol_version *v = &m->versions[m->version_count];
+    char *end;
+
+    if (m->version_count == PROTOCOL_MAX_VERSIONS) {
+        parse_error(p, "\"%s\" has more than 8 channels", "versions");
+        return;
+    }
+    if (strlen(channel) >= sizeof(v->channel) || number[0] == '-') {
+        parse_error(p, "%s", "invalid channel or version in \"versions\"");
+        return;
+    }
+    strcpy(v->channel, channel);
+    v->version = strtoull(number, &end, 10);
+    m->version_count++;
+}
+
+static void parse_string_end(struct protocol_parse *p, const char *path)
+{
+    const char *text = buf_data(&p->text);
+
+    if (p->string == FIELD_INPUT)
+        store_input(p, member_of(p, path), text, p->text.len);
+    else if (p->string != FIELD_NONE)
+        store_field(p, p->string, text, p->text.len);
+    p->string = FIELD_NONE;
+}
+
+/* A scalar that is not a string, inside "input" or "versions". */
+static void parse_member_scalar(struct protocol_parse *p, const char *path,
+                                char reason, const char *text)
+{
+    if (p->object == FIELD_VERSIONS) {
+        if (reason == LEJPCB_VAL_NUM_INT)
+            store_version(p, member_of(p, path), text);
+        else
+            parse_value_error(p);
+        return;
+    }
+    if (reason == LEJPCB_VAL_TRUE)
+        text = "true";
+    else if (reason == LEJPCB_VAL_FALSE)
+        text = "false";
+    else if (reason == LEJPCB_VAL_NULL)
+        return; /* a null member is the same as a missing one */
+    store_input(p, member_of(p, path), text, strlen(text));
+}
+
+/* A value of a top-level member. */
+static void parse_top_value(struct protocol_parse *p, enum field field,
+                            char reason, const char *text)
+{
+    if (field == FIELD_NONE)
+        return;
+    if (reason == LEJPCB_VAL_STR_START && field <= FIELD_URI) {
+        p->string = field;
+        buf_reset(&p->text);
+    } else if (reason == LEJPCB_VAL_NUM_INT && field == FIELD_ID) {
+        store_field(p, FIELD_ID, text, strlen(text));
+        p->msg->id_is_number = !p->msg->error[0];
+    } else if (reason == LEJPCB_OBJECT_START &&
+               (field == FIELD_INPUT || field == FIELD_VERSIONS)) {
+        p->object = field;
+        p->msg->has_versions |= field == FIELD_VERSIONS;
+    } else if (!(reason == LEJPCB_VAL_NULL && field >= FIELD_INPUT)) {
+        parse_wrong_type(p, field);
+    }
+}
+
+static void parse_value(struct protocol_parse *p, struct lejp_ctx *ctx,
+                        char reason)
+{
+    if (p->depth == 1) {
+        parse_top_value(p, field_of(ctx->path, reason == LEJPCB_ARRAY_START),
+                        reason, ctx->buf);
+        return;
+    }
+    if (p->depth != 2 || p->object == FIELD_NONE)
+        return; /* inside a member the protocol does not read */
+    if (reason == LEJPCB_OBJECT_START || reason == LEJPCB_ARRAY_START)
+        parse_value_error(p);
+    else if (reason == LEJPCB_VAL_STR_START && p->object == FIELD_INPUT) {
+        p->string = FIELD_INPUT;
+        buf_reset(&p->text);
+    } else if (reason == LEJPCB_VAL_STR_START)
+        parse_value_error(p);
+    else
+        parse_member_scalar(p, ctx->path, reason, ctx->buf);
 }
 
 static signed char protocol_parse_cb(struct lejp_ctx *ctx, char reason)
 {
     struct protocol_parse *p = ctx->user;
-    /* Only the top-level members count: "id" but not "x.id". LEJP names
-     * an array by its member's name with "[]" already at ARRAY_START. */
-    int field = protocol_field(ctx->path, reason == LEJPCB_ARRAY_START);
 
     switch (reason) {
-    case LEJPCB_VAL_STR_START:
-        if (field)
-            parse_string_start(p, field);
-        break;
     case LEJPCB_VAL_STR_CHUNK:
     case LEJPCB_VAL_STR_END:
-        parse_string_chunk(p, ctx->buf, ctx->npos);
+        if (p->string != FIELD_NONE &&
+            buf_append(&p->text, ctx->buf, ctx->npos))
+            parse_error(p, "%s", "out of memory");
         if (reason == LEJPCB_VAL_STR_END)
-            p->field = NULL;
+            parse_string_end(p, ctx->path);
         break;
+    case LEJPCB_OBJECT_START:
+    case LEJPCB_ARRAY_START:
+        if (p->depth > 0)
+            parse_value(p, ctx, reason);
+        p->depth++;
+        break;
+    case LEJPCB_OBJECT_END:
+    case LEJPCB_ARRAY_END:
+        p->depth--;
+        if (p->depth == 1)
+            p->object = FIELD_NONE;
+        break;
+    case LEJPCB_VAL_STR_START:
     case LEJPCB_VAL_NUM_INT:
-        if (field == FIELD_ID)
-            parse_number_id(p, ctx->buf);
-        else if (field)
-            parse_wrong_type(p, field, reason);
-        break;
+    case LEJPCB_VAL_NUM_FLOAT:
     case LEJPCB_VAL_TRUE:
     case LEJPCB_VAL_FALSE:
     case LEJPCB_VAL_NULL:
-    case LEJPCB_VAL_NUM_FLOAT:
-    case LEJPCB_OBJECT_START:
-    case LEJPCB_ARRAY_START:
-        if (field)
-            parse_wrong_type(p, field, reason);
+        parse_value(p, ctx, reason);
         break;
     default:
         break;
@@ -157,11 +293,11 @@ static int only_space(const char *s, size_t len)
 static int protocol_lejp(const char *data, size_t len,
                          struct protocol_parse *p)
 {
+    static const char *const paths[] = {"action", "id"};
     struct lejp_ctx ctx;
     int r;
 
-    lejp_construct(&ctx, protocol_parse_cb, p, protocol_paths,
-                   LWS_ARRAY_SIZE(protocol_paths));
+    lejp_construct(&ctx, protocol_parse_cb, p, paths, LWS_ARRAY_SIZE(paths));
     r = lejp_parse(&ctx, (const unsigned char *)data, (int)len);
     lejp_destruct(&ctx);
     if (r < 0)
@@ -179,36 +315,24 @@ static const char *first_non_space(const char *s, size_t len)
     return NULL;
 }
 
-enum protocol_result protocol_parse(const char *data, size_t len,
-                                    struct protocol_message *msg)
+/* Turns the input offsets into pointers, now that storage stays put. */
+static void resolve_input(struct protocol_message *msg)
 {
-    struct protocol_parse p;
-    const char *start = first_non_space(data, len);
-    int r;
+    char *base = buf_data(&msg->storage);
 
-    memset(msg, 0, sizeof(*msg));
-    memset(&p, 0, sizeof(p));
-    p.msg = msg;
-    if (!start) {
-        snprintf(msg->error, sizeof(msg->error), "invalid JSON: empty");
-        return PROTOCOL_INVALID_JSON;
+    for (size_t i = 0; i < msg->input_count; i++) {
+        msg->input[i].name = base + (uintptr_t)msg->input[i].name;
+        msg->input[i].value = base + (uintptr_t)msg->input[i].value;
     }
-    if (*start != '{') {
-        snprintf(msg->error, sizeof(msg->error),
-                 "invalid JSON: a message must be a JSON object");
-        return PROTOCOL_INVALID_JSON;
-    }
-    r = protocol_lejp(data, len, &p);
-    if (r) {
-        snprintf(msg->error, sizeof(msg->error), "invalid JSON: %s",
-                 r == LEJP_CONTINUE ? "unexpected end of message"
-                 : r == PROTOCOL_TRAILING_DATA ? "data after the object"
-                 : lejp_error_to_string(r));
-        return PROTOCOL_INVALID_JSON;
-    }
+}
+
+static enum protocol_result protocol_check(struct protocol_parse *p)
+{
+    struct protocol_message *msg = p->msg;
+
     if (msg->error[0])
         return PROTOCOL_BAD_REQUEST;
-    if (!p.have_action) {
+    if (!p->have_action) {
         snprintf(msg->error, sizeof(msg->error), "missing \"action\"");
         return PROTOCOL_BAD_REQUEST;
     }
@@ -219,13 +343,52 @@ enum protocol_result protocol_parse(const char *data, size_t len,
     return PROTOCOL_OK;
 }
 
-static int encode_id(struct buf *out, const struct protocol_message *msg)
+enum protocol_result protocol_parse(const char *data, size_t len,
+                                    struct protocol_message *msg)
 {
-    if (!msg || !msg->has_id)
+    struct protocol_parse p;
+    const char *start = first_non_space(data, len);
+    enum protocol_result result;
+    int r;
+
+    memset(msg, 0, sizeof(*msg));
+    buf_init(&msg->storage, 0);
+    memset(&p, 0, sizeof(p));
+    p.msg = msg;
+    buf_init(&p.text, 0);
+    if (!start || *start != '{') {
+        snprintf(msg->error, sizeof(msg->error), "invalid JSON: %s",
+                 start ? "a message must be a JSON object" : "empty");
+        return PROTOCOL_INVALID_JSON;
+    }
+    r = protocol_lejp(data, len, &p);
+    buf_free(&p.text);
+    if (r) {
+        snprintf(msg->error, sizeof(msg->error), "invalid JSON: %s",
+                 r == LEJP_CONTINUE ? "unexpected end of message"
+                 : r == PROTOCOL_TRAILING_DATA ? "data after the object"
+                 : lejp_error_to_string(r));
+        return PROTOCOL_INVALID_JSON;
+    }
+    resolve_input(msg);
+    result = protocol_check(&p);
+    return result;
+}
+
+void protocol_message_free(struct protocol_message *msg)
+{
+    buf_free(&msg->storage);
+    msg->input_count = 0;
+}
+
+static int encode_id(struct buf *out, const char *id, int has_id,
+                     int id_is_number)
+{
+    if (!has_id)
         return buf_append_str(out, "null");
-    if (msg->id_is_number)
-        return buf_append_str(out, msg->id);
-    return buf_append_json_string(out, msg->id, strlen(msg->id));
+    if (id_is_number)
+        return buf_append_str(out, id);
+    return buf_append_json_string(out, id, strlen(id));
 }
 
 int protocol_encode_reply(struct buf *out, const struct protocol_message *msg,
@@ -238,10 +401,29 @@ int protocol_encode_reply(struct buf *out, const struct protocol_message *msg,
     else if (body)
         text = body;
 
-    if (buf_append_str(out, "{\"id\":") || encode_id(out, msg) ||
+    if (buf_append_str(out, "{\"id\":") ||
+        encode_id(out, msg ? msg->id : "", msg && msg->has_id,
+                  msg && msg->id_is_number) ||
         buf_printf(out, ",\"status\":%d,\"%s\":", status,
                    error ? "error" : "body") ||
         buf_append_json_string(out, text, strlen(text)) ||
+        buf_append_str(out, "}"))
+        return -1;
+    return 0;
+}
+
+int protocol_encode_route_reply(struct buf *out, const char *id,
+                                int id_is_number, int status,
+                                const char *content_type, const char *body,
+                                size_t body_len)
+{
+    if (buf_append_str(out, "{\"id\":") ||
+        encode_id(out, id, 1, id_is_number) ||
+        buf_printf(out, ",\"status\":%d,\"headers\":{\"content-type\":",
+                   status) ||
+        buf_append_json_string(out, content_type, strlen(content_type)) ||
+        buf_append_str(out, "},\"body\":") ||
+        buf_append_json_string(out, body, body_len) ||
         buf_append_str(out, "}"))
         return -1;
     return 0;

@@ -29,8 +29,12 @@ struct realtime *realtime_new(struct server *server, struct store *store,
              options->socket_path);
     snprintf(rt->changes_channel, sizeof(rt->changes_channel), "%s",
              options->changes_channel);
+    snprintf(rt->secret_key, sizeof(rt->secret_key), "%s",
+             options->secret_key);
+    rt->token_ttl = options->token_ttl;
     list_init(&rt->channels);
-    if (store_subscribe(store, rt->changes_channel)) {
+    if (realtime_keys_init(rt, options->secret_file) ||
+        store_subscribe(store, rt->changes_channel)) {
         free(rt);
         return NULL;
     }
@@ -68,6 +72,7 @@ int realtime_set_unavailable_page(struct realtime *rt, const char *html)
 
 void realtime_store_up(struct realtime *rt)
 {
+    realtime_keys_fetch(rt);
     realtime_channel_refresh_all(rt);
 }
 

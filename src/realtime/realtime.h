@@ -43,6 +43,9 @@ struct realtime_options {
     const char *process_id;      /* unique per process, for pub/sub */
     const char *socket_path;     /* "/ring" */
     const char *changes_channel; /* Redis pub/sub channel for changes */
+    const char *secret_file;     /* key for page tokens, or "" */
+    const char *secret_key;      /* Redis key sharing a generated secret */
+    int token_ttl;               /* seconds a page token stays valid */
 };
 
 struct realtime *realtime_new(struct server *server, struct store *store,
@@ -74,6 +77,10 @@ void realtime_call_action(struct realtime *rt, const char *mutable_name,
 /* Requests */
 const char *realtime_request_method(const struct realtime_request *request);
 const char *realtime_request_path(const struct realtime_request *request);
+/* Returns the value of input `name`: a URL query argument, or a member of a
+ * call-route's "input" object. NULL when absent. */
+const char *realtime_request_input(const struct realtime_request *request,
+                                   const char *name);
 void realtime_respond(struct realtime_request *request, int status,
                       const char *content_type, const char *body,
                       size_t len);

@@ -3,12 +3,14 @@
 
 #include "../util/buf.h"
 #include "../util/list.h"
+#include "protocol.h"
 #include "realtime.h"
+#include "token.h"
 
 #define REALTIME_MAX_NAMES 16
 #define REALTIME_NAME_MAX 48
 #define REALTIME_MAX_SUBSCRIPTIONS 8  /* channels per socket */
-#define REALTIME_MAX_REPLIES 32       /* queued replies per socket */
+#define REALTIME_MAX_REPLIES 32       /* replies queued or due per socket */
 
 struct realtime_query {
     char name[REALTIME_NAME_MAX];
@@ -78,19 +80,28 @@ struct realtime_socket {
     struct realtime_subscription subs[REALTIME_MAX_SUBSCRIPTIONS];
     int sub_count;
     struct list replies;            /* of struct realtime_reply */
+    struct list requests;           /* call-routes in progress */
     int joined;                     /* counted as a viewer */
 };
 
 /*
- * A request in progress, made for one HTTP request. Freed when the route
- * responds; if the client went away first, `http` is NULL and the response
- * is dropped.
+ * A request in progress, over HTTP or by a socket's call-route. Freed when
+ * the route responds; if the client went away first, `http` or `socket` is
+ * NULL and the response is dropped.
  */
 struct realtime_request {
     struct realtime *rt;
-    struct server_http *http;
-    char method[8];
+    struct server_http *http;       /* over HTTP, or NULL */
+    struct realtime_socket *socket; /* by call-route, or NULL */
+    int by_socket;
+    struct list_node node;          /* in socket->requests */
+    char id[64];                    /* the call-route's id */
+    int id_is_number;
+    char method[16];
     char path[512];
+    struct protocol_input input[PROTOCOL_MAX_INPUT];
+    size_t input_count;
+    struct buf input_storage;
 };
 
 struct realtime {
@@ -114,6 +125,12 @@ struct realtime {
     int route_count;
     realtime_socket_fn joined, left;
     char *unavailable_page;
+
+    struct token_keys keys;
+    int key_from_file;              /* else shared through Redis */
+    char key_candidate[65];         /* ours, offered to Redis */
+    char secret_key[64];            /* Redis key of the shared secret */
+    int token_ttl;                  /* seconds */
 
     struct list channels;
 };
@@ -152,8 +169,23 @@ void realtime_socket_message(void *arg, struct server_socket *socket,
 void realtime_socket_writable(void *arg, struct server_socket *socket);
 void realtime_socket_closed(void *arg, struct server_socket *socket);
 
-/* routes.c: the server's HTTP events */
+/* routes.c: the server's HTTP events, and call-route */
 void realtime_http_request(void *arg, struct server_http *http);
 void realtime_http_aborted(void *arg, struct server_http *http);
+void realtime_call_route(struct realtime_socket *socket,
+                         const struct protocol_message *msg);
+void realtime_request_detach(struct realtime_request *request);
+/* Queues a frame for the socket; takes ownership of frame's memory. */
+void realtime_socket_queue(struct realtime_socket *socket, struct buf *frame);
+/* Subscribes the socket to channel, showing the state at version. */
+void realtime_socket_follow(struct realtime_socket *socket,
+                            struct realtime_channel *channel,
+                            unsigned long long version);
+/* Returns 1 if the socket may start one more request or reply. */
+int realtime_socket_has_room(struct realtime_socket *socket);
+
+/* keys.c: the key that signs page tokens */
+int realtime_keys_init(struct realtime *rt, const char *secret_file);
+void realtime_keys_fetch(struct realtime *rt);
 
 #endif

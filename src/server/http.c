@@ -168,6 +168,15 @@ int server_http_callback(struct lws *wsi, enum lws_callback_reasons reason,
     }
 }
 
+int server_http_query_arg(struct server_http *http, int index, char *out,
+                          size_t out_len)
+{
+    if (out_len > INT32_MAX)
+        out_len = INT32_MAX;
+    return lws_hdr_copy_fragment(http->wsi, out, (int)out_len,
+                                 WSI_TOKEN_HTTP_URI_ARGS, index);
+}
+
 const char *server_http_method(const struct server_http *http)
 {
     return http->method;

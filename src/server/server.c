@@ -71,6 +71,14 @@ static void server_copy_options(struct server *server,
              options->socket_path);
     snprintf(server->subprotocol, sizeof(server->subprotocol), "%s",
              options->subprotocol);
+    server->options.allow_origin_count = options->allow_origin_count;
+    if (server->options.allow_origin_count > SERVER_MAX_ORIGINS)
+        server->options.allow_origin_count = SERVER_MAX_ORIGINS;
+    for (int i = 0; i < server->options.allow_origin_count; i++) {
+        snprintf(server->allow_origins[i], sizeof(server->allow_origins[i]),
+                 "%s", options->allow_origins[i]);
+        server->options.allow_origins[i] = server->allow_origins[i];
+    }
     server->options.static_dir = server->static_dir;
     server->options.socket_path = server->socket_path;
     server->options.subprotocol = server->subprotocol;
@@ -117,6 +125,13 @@ struct server *server_new(const struct server_options *options)
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 |
                    LWS_SERVER_OPTION_DISABLE_IPV6;
     info.vhost_name = "ringserver";
+    /* lws pings a socket idle for half the timeout and drops it when no
+     * pong came within the whole timeout. */
+    server->idle_policy.secs_since_valid_ping =
+        (uint16_t)(options->idle_timeout / 2);
+    server->idle_policy.secs_since_valid_hangup =
+        (uint16_t)options->idle_timeout;
+    info.retry_and_idle_policy = &server->idle_policy;
     server->context = lws_create_context(&info);
     if (!server->context) {
         lwsl_err("server: cannot listen on http://%s:%d/\n",

@@ -42,6 +42,8 @@ struct server_handlers {
     void (*socket_closed)(void *arg, struct server_socket *socket);
 };
 
+#define SERVER_MAX_ORIGINS 16
+
 struct server_options {
     const char *host;
     int port;
@@ -50,6 +52,10 @@ struct server_options {
     const char *subprotocol;     /* "ring" */
     size_t max_message;          /* larger messages close with 1009 */
     int response_timeout_ms;     /* deferred HTTP responses get a 503 */
+    int idle_timeout;            /* seconds without a pong before a drop */
+    /* Origins accepted besides the server's own (scheme://host[:port]). */
+    const char *allow_origins[SERVER_MAX_ORIGINS];
+    int allow_origin_count;
 };
 
 /* Creates the context and starts listening. Returns NULL after logging the
@@ -74,6 +80,11 @@ const char *server_http_method(const struct server_http *http);
 const char *server_http_path(const struct server_http *http);
 void server_http_set_user(struct server_http *http, void *user);
 void *server_http_user(const struct server_http *http);
+/* Copies the URL-decoded query argument number `index` ("name=value")
+ * into out. Returns its length, or -1 when there is no such argument or it
+ * does not fit. Only valid in http_request. */
+int server_http_query_arg(struct server_http *http, int index, char *out,
+                          size_t out_len);
 /* Queues the response; the body is copied. HEAD responses send no body.
  * Returns 0, or -1 when out of memory (the connection is then closed). */
 int server_http_respond(struct server_http *http, int status,
@@ -83,6 +94,11 @@ int server_http_respond(struct server_http *http, int status,
 /* WebSockets */
 void server_socket_set_user(struct server_socket *socket, void *user);
 void *server_socket_user(const struct server_socket *socket);
+/* Returns 1 if the upgrade request carried an Origin header, as browsers
+ * always send. */
+int server_socket_has_origin(const struct server_socket *socket);
+/* Returns the peer's address as text, for logs. */
+const char *server_socket_peer(const struct server_socket *socket);
 /* Copies the URL-decoded query argument `name` into out. Returns its
  * length, or -1 when absent or too long. */
 int server_socket_query(struct server_socket *socket, const char *name,

@@ -16,6 +16,8 @@ struct server {
     char socket_path[64];
     char subprotocol[32];
     struct lws_http_mount mount;
+    lws_retry_bo_t idle_policy;
+    char allow_origins[SERVER_MAX_ORIGINS][256];
     struct lws_protocols protocols[2];
     struct list sockets;        /* of struct server_socket */
     volatile int interrupted;
@@ -49,6 +51,8 @@ struct server_socket {
     struct buf message;     /* a message arriving in fragments */
     int opened;             /* socket_opened accepted it */
     int skipping;           /* rest of an oversized or binary message */
+    int has_origin;         /* the upgrade carried an Origin header */
+    char peer[48];          /* address, for logs */
     int close_code;         /* non-zero: close at the next writable */
     char close_reason[64];
     void *user;

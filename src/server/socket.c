@@ -30,6 +30,40 @@ static int socket_offers(const char *offered, const char *wanted)
     return 0;
 }
 
+/* Returns 1 if `origin` (scheme://host[:port]) names the host the request
+ * was sent to, as its Host header gives it. */
+static int socket_origin_is_own(struct lws *wsi, const char *origin)
+{
+    char host[256];
+    const char *origin_host = strstr(origin, "://");
+
+    if (!origin_host ||
+        lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) <= 0)
+        return 0;
+    return strcasecmp(origin_host + 3, host) == 0;
+}
+
+/* Returns 1 if the request has no Origin header (not a browser), or one
+ * that is the server's own or in the --allow-origin list. */
+static int socket_origin_allowed(struct lws *wsi, const struct server *server)
+{
+    char origin[256];
+    int len = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN);
+
+    if (len <= 0)
+        return 1;
+    if (len >= (int)sizeof(origin) ||
+        lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) <= 0)
+        return 0;
+    if (socket_origin_is_own(wsi, origin))
+        return 1;
+    for (int i = 0; i < server->options.allow_origin_count; i++)
+        if (!strcasecmp(origin, server->options.allow_origins[i]))
+            return 1;
+    lwsl_warn("socket: rejected WebSocket from origin %s\n", origin);
+    return 0;
+}
+
 /*
  * Checks an upgrade request before lws accepts it, so that a wrong path or
  * a client that names only other subprotocols gets an HTTP error it can
@@ -45,6 +79,12 @@ int server_socket_confirm_upgrade(struct lws *wsi, struct server *server)
         snprintf(message, sizeof(message), "no WebSocket endpoint here: "
                  "connect to %s", server->socket_path);
         lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, message);
+        return 1;
+    }
+    if (!socket_origin_allowed(wsi, server)) {
+        lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN,
+                               "origin not allowed: start --allow-origin "
+                               "with it to accept it");
         return 1;
     }
     if (len <= 0)
@@ -66,6 +106,8 @@ static int socket_open(struct lws *wsi, struct server_socket *socket)
     memset(socket, 0, sizeof(*socket));
     socket->wsi = wsi;
     socket->server = server;
+    socket->has_origin = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) > 0;
+    lws_get_peer_simple(wsi, socket->peer, sizeof(socket->peer));
     buf_init(&socket->message, 0);
     list_push(&server->sockets, &socket->node);
     socket->opened = 1;
@@ -94,6 +136,7 @@ static void socket_receive(struct lws *wsi, struct server_socket *socket,
 
     if (socket->close_code)
         return;
+    lws_validity_confirmed(wsi);
     if (first)
         socket->skipping = 0;
     if (socket->skipping)
@@ -202,6 +245,16 @@ int server_socket_query(struct server_socket *socket, const char *name,
         return -1;
     memcpy(out, value, n + 1);
     return (int)n;
+}
+
+int server_socket_has_origin(const struct server_socket *socket)
+{
+    return socket->has_origin;
+}
+
+const char *server_socket_peer(const struct server_socket *socket)
+{
+    return socket->peer;
 }
 
 void server_socket_request_write(struct server_socket *socket)

@@ -76,9 +76,16 @@ static int skip_void_end_tag(const struct view_template *t, struct marker *m)
     return 0;
 }
 
+static int is_attribute_slot(enum view_slot_kind kind)
+{
+    return kind == VIEW_SLOT_CHANNEL || kind == VIEW_SLOT_ATTRS ||
+           kind == VIEW_SLOT_ITEM_ID;
+}
+
 /*
  * Reads the marker whose prefix starts at `at`: " ring-slot-N" for a
- * channel attribute, "<!--ring-slot-N-->" for the other slots. Returns -1
+ * channel, attributes or item id, "<!--ring-slot-N-->" for the other
+ * slots. Returns -1
  * when the text is not a marker this template put there.
  */
 static int read_marker(const struct view_template *t, size_t at,
@@ -92,7 +99,7 @@ static int read_marker(const struct view_template *t, size_t at,
         return -1;
     m->slot = index;
     m->end = (size_t)(after - t->html);
-    if (t->slots[index].kind == VIEW_SLOT_CHANNEL) {
+    if (is_attribute_slot(t->slots[index].kind)) {
         if (at < 1 || t->html[at - 1] != ' ')
             return -1;
         m->start = at - 1;
@@ -135,6 +142,18 @@ static enum view_part_kind part_kind(enum view_slot_kind kind)
         return VIEW_PART_PROP_END;
     case VIEW_SLOT_CHANNEL:
         return VIEW_PART_CHANNEL;
+    case VIEW_SLOT_NODE_OPEN:
+        return VIEW_PART_NODE_OPEN;
+    case VIEW_SLOT_NODE_CLOSE:
+        return VIEW_PART_NODE_CLOSE;
+    case VIEW_SLOT_ATTRS:
+        return VIEW_PART_ATTRS;
+    case VIEW_SLOT_ITEM_BEGIN:
+        return VIEW_PART_ITEM_BEGIN;
+    case VIEW_SLOT_ITEM_END:
+        return VIEW_PART_ITEM_END;
+    case VIEW_SLOT_ITEM_ID:
+        return VIEW_PART_ITEM_ID;
     default:
         return VIEW_PART_META;
     }
@@ -156,8 +175,8 @@ static int add_marker_parts(struct splitter *s, const struct marker *m)
     return add_part(s, part_kind(slot->kind), 0, 0, slot);
 }
 
-/* Points each PROP_BEGIN part at the PROP_END part of the same element,
- * whose slot comes right after the begin slot. */
+/* Points each PROP_BEGIN and ITEM_BEGIN part at the END part of the same
+ * element, whose slot comes right after the begin slot. */
 static int link_props(struct splitter *s)
 {
     struct view_template *t = s->t;
@@ -166,7 +185,8 @@ static int link_props(struct splitter *s)
         struct view_part *part = &t->parts[i];
         size_t slot = (size_t)(part->slot - t->slots);
 
-        if (part->kind != VIEW_PART_PROP_BEGIN)
+        if (part->kind != VIEW_PART_PROP_BEGIN &&
+            part->kind != VIEW_PART_ITEM_BEGIN)
             continue;
         if (slot + 1 >= t->slot_count || s->slot_part[slot + 1] <= i)
             return -1;

@@ -1,146 +1,172 @@
-/* The values a scope shows, and the instructions between two of them. */
+/* The values a scope shows, read from a record once per change. */
 
-#include "view.h"
-#include "template.h"
+#include "state.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-struct view_state_entry {
-    char *prop;
-    char *value;
-};
-
-/* Owns its strings; entries are unique by prop, in document order. */
-struct view_state {
-    char *scope;
-    struct view_state_entry *entries;
-    size_t count;
-    size_t capacity;
-};
-
-const char *view_state_value(const struct view_state *s, const char *prop)
+static int copy_value(char **out, const char *value)
 {
-    for (size_t i = 0; i < s->count; i++) {
-        if (strcmp(s->entries[i].prop, prop) == 0)
-            return s->entries[i].value;
+    *out = value ? strdup(value) : NULL;
+    return value && !*out ? -1 : 0;
+}
+
+/* Returns a new array with one value per key of `scope`, or NULL. */
+static char **read_values(const struct view_scope *scope,
+                          const struct view_record *record)
+{
+    char **values = calloc(scope->key_count + 1, sizeof(*values));
+
+    if (!values)
+        return NULL;
+    for (size_t i = 0; i < scope->key_count; i++) {
+        if (copy_value(&values[i], view_key_value(&scope->keys[i], record)))
+            goto fail;
+    }
+    return values;
+
+fail:
+    for (size_t i = 0; i < scope->key_count; i++)
+        free(values[i]);
+    free(values);
+    return NULL;
+}
+
+static void free_values(char **values, size_t count)
+{
+    if (!values)
+        return;
+    for (size_t i = 0; i < count; i++)
+        free(values[i]);
+    free(values);
+}
+
+static const struct view_list *find_list(const struct view_record *record,
+                                         const char *scope)
+{
+    for (size_t i = 0; record && i < record->list_count; i++) {
+        if (strcmp(record->lists[i].scope, scope) == 0)
+            return &record->lists[i];
     }
     return NULL;
 }
 
-static int add_entry(struct view_state *s, const char *prop, const char *value)
+static int compare_ids(const void *a, const void *b)
 {
-    struct view_state_entry *entry;
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
-    if (view_array_reserve(&s->entries, &s->capacity, s->count,
-                           sizeof(*s->entries)))
+/* Returns 1 when every item has an id and no two share one, else 0; -1
+ * when out of memory. Sorting copies of the pointers keeps it n log n. */
+static int ids_valid(const struct view_list *list)
+{
+    const char **ids = malloc((list->count + 1) * sizeof(*ids));
+    int valid = 1;
+
+    if (!ids)
         return -1;
-    entry = &s->entries[s->count];
-    entry->prop = strdup(prop);
-    entry->value = strdup(value);
-    if (!entry->prop || !entry->value) {
-        free(entry->prop);
-        free(entry->value);
-        return -1;
+    for (size_t i = 0; i < list->count; i++) {
+        ids[i] = list->items[i].id;
+        if (!ids[i])
+            valid = 0;
     }
-    s->count++;
+    if (valid && list->count > 1) {
+        qsort(ids, list->count, sizeof(*ids), compare_ids);
+        for (size_t i = 1; i < list->count && valid; i++)
+            valid = strcmp(ids[i - 1], ids[i]) != 0;
+    }
+    free(ids);
+    return valid;
+}
+
+/* Fills `state_list` from the record's list for its scope (none: empty).
+ * Returns 0, or -1 when an id is missing or repeated or memory is out. */
+static int read_list(struct view_state_list *state_list,
+                     const struct view_record *record)
+{
+    const struct view_list *list =
+        find_list(record, state_list->scope->name);
+
+    if (!list || list->count == 0)
+        return 0;
+    if (ids_valid(list) != 1)
+        return -1;
+    state_list->items = calloc(list->count, sizeof(*state_list->items));
+    if (!state_list->items)
+        return -1;
+    for (size_t i = 0; i < list->count; i++) {
+        struct view_state_item *item = &state_list->items[i];
+
+        state_list->count++;
+        item->id = strdup(list->items[i].id);
+        item->values = read_values(state_list->scope, &list->items[i].record);
+        if (!item->id || !item->values)
+            return -1;
+    }
     return 0;
 }
 
-/* Adds the value of one data-prop element unless the prop is already in. */
-static int add_prop(struct view_state *s, const struct view_slot *slot,
-                    const struct view_record *record)
+static int read_lists(struct view_state *s, const struct view_template *t,
+                      const struct view_record *record)
 {
-    const char *value = view_record_get(record, slot->prop);
+    const struct view_scope *scope = s->scope;
 
-    if (strcmp(slot->scope, s->scope) != 0 || view_state_value(s, slot->prop))
+    if (scope->list_count == 0)
         return 0;
-    return add_entry(s, slot->prop, value ? value : slot->default_text);
+    s->lists = calloc(scope->list_count, sizeof(*s->lists));
+    if (!s->lists)
+        return -1;
+    for (size_t i = 0; i < scope->list_count; i++) {
+        s->list_count++;
+        s->lists[i].scope = &t->scopes[scope->lists[i]];
+        if (read_list(&s->lists[i], record))
+            return -1;
+    }
+    return 0;
 }
 
 struct view_state *view_state_new(const struct view_template *t,
                                   const char *scope,
                                   const struct view_record *record)
 {
+    long index = view_scope_find(t, scope, 0);
     struct view_state *s;
 
-    if (!view_template_has_scope(t, scope))
+    if (index < 0)
         return NULL;
     s = calloc(1, sizeof(*s));
-    if (!s || !(s->scope = strdup(scope)))
-        goto fail;
-    for (size_t i = 0; i < t->part_count; i++) {
-        const struct view_part *part = &t->parts[i];
-
-        if (part->kind == VIEW_PART_PROP_BEGIN &&
-            add_prop(s, part->slot, record))
-            goto fail;
+    if (!s)
+        return NULL;
+    s->scope = &t->scopes[index];
+    s->values = read_values(s->scope, record);
+    if (!s->values || read_lists(s, t, record)) {
+        view_state_free(s);
+        return NULL;
     }
     return s;
-
-fail:
-    view_state_free(s);
-    return NULL;
 }
 
 void view_state_free(struct view_state *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->count; i++) {
-        free(s->entries[i].prop);
-        free(s->entries[i].value);
+    for (size_t i = 0; i < s->list_count; i++) {
+        struct view_state_list *list = &s->lists[i];
+
+        for (size_t j = 0; j < list->count; j++) {
+            free(list->items[j].id);
+            free_values(list->items[j].values, list->scope->key_count);
+        }
+        free(list->items);
     }
-    free(s->entries);
-    free(s->scope);
+    free(s->lists);
+    free_values(s->values, s->scope->key_count);
     free(s);
 }
 
-static int append_instruction(struct buf *out, const char *scope,
-                              const struct view_state_entry *entry)
+const char *view_state_value(const struct view_state *s, const char *name)
 {
-    if (buf_append_str(out, "{\"op\":\"text\",\"scope\":") ||
-        buf_append_json_string(out, scope, strlen(scope)) ||
-        buf_append_str(out, ",\"prop\":") ||
-        buf_append_json_string(out, entry->prop, strlen(entry->prop)) ||
-        buf_append_str(out, ",\"value\":") ||
-        buf_append_json_string(out, entry->value, strlen(entry->value)) ||
-        buf_append_str(out, "}"))
-        return -1;
-    return 0;
-}
+    long key = view_key_find(s->scope, name);
 
-/* Returns 1 when `from` already shows the entry's value. */
-static int is_unchanged(const struct view_state *from,
-                        const struct view_state_entry *entry)
-{
-    const char *old = from ? view_state_value(from, entry->prop) : NULL;
-
-    return old && strcmp(old, entry->value) == 0;
-}
-
-int view_state_diff(const struct view_state *from, const struct view_state *to,
-                    struct buf *out)
-{
-    size_t start = out->len;
-    int count = 0;
-
-    if (buf_append_str(out, "["))
-        goto fail;
-    for (size_t i = 0; i < to->count; i++) {
-        if (is_unchanged(from, &to->entries[i]))
-            continue;
-        if (count > 0 && buf_append_str(out, ","))
-            goto fail;
-        if (append_instruction(out, to->scope, &to->entries[i]))
-            goto fail;
-        count++;
-    }
-    if (buf_append_str(out, "]"))
-        goto fail;
-    return count;
-
-fail:
-    view_buf_truncate(out, start);
-    return -1;
+    return key < 0 ? NULL : s->values[key];
 }

@@ -66,31 +66,43 @@ static int compile_files(struct view_template *t, const char *layout_path,
     return rc;
 }
 
-int view_template_load(struct view_template **out, const char *templates_dir,
-                       const char *page, char *err, size_t err_len)
+int view_template_load_files(struct view_template **out,
+                             const char *layout_path, const char *page_path,
+                             char *err, size_t err_len)
 {
     struct view_template *t = calloc(1, sizeof(*t));
-    struct buf layout_path, page_path;
     int rc = -1;
 
-    buf_init(&layout_path, 0);
-    buf_init(&page_path, 0);
-    if (!t || buf_printf(&layout_path, "%s/" LAYOUT_FILE, templates_dir) ||
-        buf_printf(&page_path, "%s/%s", templates_dir, page)) {
-        snprintf(err, err_len, "out of memory loading template %s", page);
-        goto done;
-    }
-    rc = compile_files(t, buf_data(&layout_path), buf_data(&page_path), err,
-                       err_len);
-
-done:
-    buf_free(&layout_path);
-    buf_free(&page_path);
+    if (!t)
+        snprintf(err, err_len, "out of memory loading template %s",
+                 page_path);
+    else
+        rc = compile_files(t, layout_path, page_path, err, err_len);
     if (rc) {
         view_template_free(t);
         t = NULL;
     }
     *out = t;
+    return rc;
+}
+
+int view_template_load(struct view_template **out, const char *templates_dir,
+                       const char *page, char *err, size_t err_len)
+{
+    struct buf layout_path, page_path;
+    int rc = -1;
+
+    *out = NULL;
+    buf_init(&layout_path, 0);
+    buf_init(&page_path, 0);
+    if (buf_printf(&layout_path, "%s/" LAYOUT_FILE, templates_dir) ||
+        buf_printf(&page_path, "%s/%s", templates_dir, page))
+        snprintf(err, err_len, "out of memory loading template %s", page);
+    else
+        rc = view_template_load_files(out, buf_data(&layout_path),
+                                      buf_data(&page_path), err, err_len);
+    buf_free(&layout_path);
+    buf_free(&page_path);
     return rc;
 }
 
@@ -101,9 +113,11 @@ void view_template_free(struct view_template *t)
     for (size_t i = 0; i < t->slot_count; i++) {
         free(t->slots[i].scope);
         free(t->slots[i].prop);
-        free(t->slots[i].default_text);
         free(t->slots[i].element);
+        free(t->slots[i].keys);
+        free(t->slots[i].static_class);
     }
+    view_scopes_free(t);
     free(t->slots);
     free(t->parts);
     free(t->html);
@@ -112,13 +126,7 @@ void view_template_free(struct view_template *t)
 
 int view_template_has_scope(const struct view_template *t, const char *scope)
 {
-    for (size_t i = 0; i < t->slot_count; i++) {
-        const struct view_slot *slot = &t->slots[i];
-
-        if (slot->kind == VIEW_SLOT_CHANNEL && strcmp(slot->scope, scope) == 0)
-            return 1;
-    }
-    return 0;
+    return view_scope_find(t, scope, 0) >= 0;
 }
 
 void view_cleanup(void)

@@ -565,21 +565,27 @@ export function pageProp(html, name) {
 
 // ---------------------------------------------------------------- sockets
 
-// Returns the /ring URL of `server` subscribed to `channels`.
-export function ringUrl(server, channels = [STATS_CHANNEL]) {
-    if (channels.length === 0) {
-        return `${server.wsUrl}/ring`;
-    }
-    const list = channels.map(encodeURIComponent).join(',');
-    return `${server.wsUrl}/ring?subscribe=${list}`;
+// Returns the /ring URL of `server`, with `query` (for example a page's
+// token) when given.
+export function ringUrl(server, query = '') {
+    return `${server.wsUrl}/ring${query ? `?${query}` : ''}`;
+}
+
+// Returns the socket address a rendered page carries in its ring-socket
+// meta tag, decoded ("/ring?token=...").
+export function pageSocketPath(html) {
+    const match = html.match(/<meta name="ring-socket" content="([^"]*)">/);
+    return match ? match[1].replace(/&amp;/g, '&') : null;
 }
 
 // A WebSocket client that records every message, keeps per-channel state
 // built from pushes, and lets tests wait for messages, state and close.
+let routeNumber = 0;
+
 export class RingSocket {
-    constructor(url, protocols) {
+    constructor(url, protocols, origin = null) {
         this.url = url;
-        this.ws = new WebSocket(url, protocols);
+        this.ws = new WebSocket(url, protocols, origin ? { origin } : {});
         sockets.add(this);
         this.queue = [];
         this.messages = [];
@@ -629,9 +635,16 @@ export class RingSocket {
         this.notify();
     }
 
+    // Applies a push the way ring.js does: a full state replaces what the
+    // socket shows, a diff applies only on top of the version it starts
+    // from. A diff that does not fit is kept in `gaps`.
     applyPush(push) {
         this.pushes.push(push);
         let state = this.channels.get(push.channel);
+        if (!push.full && (!state || state.version !== push.from)) {
+            this.gaps = (this.gaps || []).concat([push]);
+            return;
+        }
         if (!state || push.full) {
             state = { version: push.version, values: {} };
             this.channels.set(push.channel, state);
@@ -718,11 +731,17 @@ export class RingSocket {
         this.ws.send(typeof value === 'string' ? value : JSON.stringify(value));
     }
 
-    // Sends {action, id} and resolves with the reply carrying that id.
-    request(action, id, timeoutMs = DEFAULT_TIMEOUT_MS) {
-        this.send({ action, id });
+    // Sends {action, id, ...fields} and resolves with the reply carrying
+    // that id.
+    request(action, id, fields = {}, timeoutMs = DEFAULT_TIMEOUT_MS) {
+        this.send({ action, id, ...fields });
         return this.nextMessage((m) => m && m.id === id && 'status' in m,
             timeoutMs, `the reply to ${action} id ${id}`);
+    }
+
+    // Runs a route over the socket and resolves with the reply.
+    callRoute(method, uri, input = {}, id = `route-${++routeNumber}`) {
+        return this.request('call-route', id, { method, uri, input });
     }
 
     waitClose(timeoutMs = DEFAULT_TIMEOUT_MS) {
@@ -759,10 +778,10 @@ export function terminateSockets(keep = []) {
 
 // Opens a WebSocket to `url` and resolves once it is open. Pass
 // `protocol: null` to name no subprotocol, or an array to name several.
-export async function openSocket(url, { protocol = 'ring',
+export async function openSocket(url, { protocol = 'ring', origin = null,
     timeoutMs = DEFAULT_TIMEOUT_MS } = {}) {
     const protocols = protocol === null ? undefined : protocol;
-    const socket = new RingSocket(url, protocols);
+    const socket = new RingSocket(url, protocols, origin);
     try {
         await withTimeout(socket.opened, `WebSocket ${url} to open`,
             timeoutMs);
@@ -773,11 +792,30 @@ export async function openSocket(url, { protocol = 'ring',
     return socket;
 }
 
-// Opens a socket subscribed to the stats channel and waits for its first
-// full snapshot.
+// Opens an anonymous socket, subscribes it to the stats channel with a
+// call-route HEAD / (which counts no page view) and waits for its first
+// full state.
 export async function openStatsSocket(server, options = {}) {
     const socket = await openSocket(ringUrl(server), options);
+    const reply = await socket.callRoute('HEAD', '/');
+    if (reply.status !== 200) {
+        throw new Error(`call-route HEAD / answered ${reply.status}`);
+    }
     await socket.waitUntil(() => socket.channels.has(STATS_CHANNEL),
         `the first push on ${STATS_CHANNEL}`);
     return socket;
+}
+
+// Renders / with GET (counting one page view) and opens the socket the
+// page carries, as a browser would, with the page's Origin. Resolves with
+// {socket, html}.
+export async function openPageSocket(server, options = {}) {
+    const page = await httpGet(`${server.url}/`);
+    const socketPath = pageSocketPath(page.body);
+    if (page.status !== 200 || !socketPath) {
+        throw new Error(`GET / answered ${page.status} without a socket`);
+    }
+    const socket = await openSocket(`${server.wsUrl}${socketPath}`,
+        { origin: server.url, ...options });
+    return { socket, html: page.body };
 }

@@ -174,43 +174,159 @@ int json_read_string(const char *text, struct buf *out)
     return p && *skip_space(p) == '\0' ? 0 : -1;
 }
 
-/* Reads one member's string value into the matching field, which must be
- * unset so far. Returns the text after the value, or NULL. */
+/* Reads a non-negative integer of at most 9 digits into *out. Returns the
+ * text after it, or NULL. */
+static const char *read_index(const char *p, long *out)
+{
+    long value = 0;
+    int digits = 0;
+
+    while (*p >= '0' && *p <= '9' && digits < 10) {
+        value = value * 10 + (*p++ - '0');
+        digits++;
+    }
+    if (digits == 0 || digits > 9 || (digits > 1 && p[-digits] == '0'))
+        return NULL;
+    *out = value;
+    return p;
+}
+
+/* Reads an array of strings into item->ids. Returns the text after it, or
+ * NULL. */
+static const char *read_ids(const char *p, struct json_instruction *item)
+{
+    if (*p != '[')
+        return NULL;
+    p = skip_space(p + 1);
+    item->ids = calloc(1, sizeof(*item->ids));
+    while (item->ids && *p != ']') {
+        struct buf id;
+        char **grown;
+
+        if (item->id_count > 0) {
+            if (*p != ',')
+                return NULL;
+            p = skip_space(p + 1);
+        }
+        buf_init(&id, 0);
+        p = read_string_token(p, &id);
+        grown = realloc(item->ids, (item->id_count + 2) * sizeof(*grown));
+        if (!p || !grown) {
+            if (grown)
+                item->ids = grown;
+            buf_free(&id);
+            return NULL;
+        }
+        item->ids = grown;
+        item->ids[item->id_count++] = strdup(buf_data(&id));
+        buf_free(&id);
+        p = skip_space(p);
+    }
+    return item->ids ? p + 1 : NULL;
+}
+
+/* Returns the string field of item named `key`, or NULL. */
+static char **string_field(struct json_instruction *item, const char *key)
+{
+    static const char *const names[] = {"op", "scope", "id", "prop", "name",
+                                        "value"};
+    char **fields[] = {&item->op,   &item->scope, &item->id,
+                       &item->prop, &item->name,  &item->value};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(key, names[i]) == 0)
+            return fields[i];
+    }
+    return NULL;
+}
+
+/* Reads one member's value into the matching field, which must be unset so
+ * far: a string, "index" (a number) or "ids" (an array of strings). Returns
+ * the text after the value, or NULL. */
 static const char *read_member(const char *p, struct json_instruction *item)
 {
     struct buf key, value;
-    char **field = NULL;
+    char **field;
 
     buf_init(&key, 0);
     buf_init(&value, 0);
     p = read_string_token(skip_space(p), &key);
     if (p)
         p = skip_space(p);
-    if (p && *p == ':')
-        p = read_string_token(skip_space(p + 1), &value);
-    else
-        p = NULL;
-    if (p && strcmp(buf_data(&key), "op") == 0)
-        field = &item->op;
-    else if (p && strcmp(buf_data(&key), "scope") == 0)
-        field = &item->scope;
-    else if (p && strcmp(buf_data(&key), "prop") == 0)
-        field = &item->prop;
-    else if (p && strcmp(buf_data(&key), "value") == 0)
-        field = &item->value;
-    if (!field || *field || strlen(buf_data(&key)) != key.len)
+    if (!p || *p != ':' || strlen(buf_data(&key)) != key.len)
         p = NULL;
     else
-        *field = strdup(buf_data(&value));
+        p = skip_space(p + 1);
+    field = p ? string_field(item, buf_data(&key)) : NULL;
+    if (field && !*field) {
+        p = read_string_token(p, &value);
+        if (p)
+            *field = strdup(buf_data(&value));
+    } else if (p && strcmp(buf_data(&key), "index") == 0 && item->index < 0) {
+        p = read_index(p, &item->index);
+    } else if (p && strcmp(buf_data(&key), "ids") == 0 && !item->ids) {
+        p = read_ids(p, item);
+    } else {
+        p = NULL;
+    }
     buf_free(&key);
     buf_free(&value);
     return p;
+}
+
+/* Returns 1 when the members present are exactly those the op needs:
+ * `required` and `optional` list them as letters (s scope, i id, p prop,
+ * n name, v value, x index, l ids). */
+static int has_members(const struct json_instruction *item,
+                       const char *required, const char *optional)
+{
+    const struct {
+        char letter;
+        int present;
+    } members[] = {
+        {'s', item->scope != NULL}, {'i', item->id != NULL},
+        {'p', item->prop != NULL},  {'n', item->name != NULL},
+        {'v', item->value != NULL}, {'x', item->index >= 0},
+        {'l', item->ids != NULL},
+    };
+
+    for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+        int needed = strchr(required, members[i].letter) != NULL;
+        int allowed = needed || strchr(optional, members[i].letter) != NULL;
+
+        if ((needed && !members[i].present) ||
+            (!allowed && members[i].present))
+            return 0;
+    }
+    return 1;
+}
+
+/* Checks the members against the op's shape in docs/instructions.md. */
+static int valid_shape(const struct json_instruction *item)
+{
+    static const struct {
+        const char *op, *required, *optional;
+    } shapes[] = {
+        {"text", "spv", "i"},         {"remove-node", "sp", "i"},
+        {"set-attr", "snv", "ip"},    {"remove-attr", "sn", "ip"},
+        {"add-class", "sn", "ip"},    {"remove-class", "sn", "ip"},
+        {"insert-item", "six", ""},   {"move-item", "six", ""},
+        {"remove-item", "si", ""},    {"list", "sl", ""},
+    };
+
+    for (size_t i = 0; item->op && i < sizeof(shapes) / sizeof(shapes[0]);
+         i++) {
+        if (strcmp(item->op, shapes[i].op) == 0)
+            return has_members(item, shapes[i].required, shapes[i].optional);
+    }
+    return 0;
 }
 
 /* Reads one instruction object. Returns the text after it, or NULL. */
 static const char *read_object(const char *p, struct json_instruction *item)
 {
     memset(item, 0, sizeof(*item));
+    item->index = -1;
     p = skip_space(p);
     if (*p != '{')
         return NULL;
@@ -220,7 +336,7 @@ static const char *read_object(const char *p, struct json_instruction *item)
             return NULL;
         p = skip_space(p);
     } while (*p == ',');
-    if (*p != '}' || !item->op || !item->scope || !item->prop || !item->value)
+    if (*p != '}' || !valid_shape(item))
         return NULL;
     return p + 1;
 }
@@ -276,8 +392,13 @@ void json_instructions_free(struct json_instruction *list, int count)
     for (int i = 0; i < count && list; i++) {
         free(list[i].op);
         free(list[i].scope);
+        free(list[i].id);
         free(list[i].prop);
+        free(list[i].name);
         free(list[i].value);
+        for (size_t j = 0; j < list[i].id_count; j++)
+            free(list[i].ids[j]);
+        free(list[i].ids);
     }
     free(list);
 }

@@ -12,12 +12,18 @@
  * array of instruction objects.
  */
 
-/* One {"op":…,"scope":…,"prop":…,"value":…} object, decoded to UTF-8. */
+/* One instruction object, strings decoded to UTF-8; members the object
+ * lacks are NULL (index: -1). */
 struct json_instruction {
     char *op;
     char *scope;
+    char *id;
     char *prop;
+    char *name;
     char *value;
+    long index;
+    char **ids;
+    size_t id_count;
 };
 
 /* Returns 1 when s[0..length) is valid UTF-8 (no overlong forms, no
@@ -29,8 +35,8 @@ int json_utf8_valid(const char *s, size_t length);
  * contain NUL bytes). Returns 0, or -1 when the text is not valid JSON. */
 int json_read_string(const char *text, struct buf *out);
 
-/* Parses `text` as an array of objects that each have exactly the string
- * members op, scope, prop and value. Returns the number of objects and sets
+/* Parses `text` as an array of instruction objects, each with exactly the
+ * members its op has in docs/instructions.md. Returns the number of objects and sets
  * *out (free it with json_instructions_free), or -1 when the text is not
  * such JSON. */
 int json_read_instructions(const char *text, struct json_instruction **out);

@@ -115,8 +115,8 @@ static void test_values_are_text(const struct view_template *t)
         {"label", "not for this scope"},
         {"status", "not for this scope"},
     };
-    const struct view_record record = {fields, 5};
-    const struct view_binding binding = {"card", &record, NULL};
+    const struct view_record record = {.fields = fields, .count = 5};
+    const struct view_binding binding = {"card", &record, NULL, 0};
     struct buf out;
     xmlDocPtr doc;
 
@@ -148,11 +148,11 @@ static void test_values_are_text(const struct view_template *t)
 static void test_nested_scope_binding(const struct view_template *t)
 {
     const struct view_field fields[] = {{"label", "inner value"}};
-    const struct view_record record = {fields, 1};
+    const struct view_record record = {.fields = fields, .count = 1};
     const struct view_binding bindings[] = {
-        {"card", NULL, NULL},
-        {"inner", &record, NULL},
-        {"no-such-scope", &record, "ignored"},
+        {"card", NULL, NULL, 0},
+        {"inner", &record, NULL, 0},
+        {"no-such-scope", &record, "ignored", 0},
     };
     struct buf out;
     xmlDocPtr doc;
@@ -174,8 +174,8 @@ static void test_channel_attribute(const struct view_template *t)
 {
     const char *channel = "card:\"1\"<&>";
     const struct view_binding bindings[] = {
-        {"card", NULL, channel},
-        {"side", NULL, NULL},
+        {"card", NULL, channel, 0},
+        {"side", NULL, NULL, 0},
     };
     struct buf out;
     xmlDocPtr doc;
@@ -256,8 +256,8 @@ static void test_meta_tags(const struct view_template *t)
 static void test_utf8_output(const struct view_template *t)
 {
     const struct view_field fields[] = {{"title", "naïve ✓ 😀"}};
-    const struct view_record record = {fields, 1};
-    const struct view_binding binding = {"card", &record, NULL};
+    const struct view_record record = {.fields = fields, .count = 1};
+    const struct view_binding binding = {"card", &record, NULL, 0};
     struct buf out;
 
     buf_init(&out, 0);
@@ -364,9 +364,9 @@ static void test_real_templates(void)
 {
     struct view_template *t = load(TEMPLATES_DIR, "index.html");
     const struct view_field fields[] = {{"total", "12"}, {"active", "1"}};
-    const struct view_record record = {fields, 2};
+    const struct view_record record = {.fields = fields, .count = 2};
     const struct view_binding binding = {"stats", &record,
-                                         "stats:for_default_post:post"};
+                                         "stats:for_default_post:post", 0};
     const struct view_field meta = {
         "ring-socket", "/ring?subscribe=stats%3Afor_default_post%3Apost"};
     struct buf out;

@@ -65,7 +65,7 @@ static void check_instruction(const struct json_instruction *item,
 static void test_state_values(const struct view_template *t)
 {
     const struct view_field fields[] = {{"count", "7"}, {"label", "x"}};
-    const struct view_record record = {fields, 2};
+    const struct view_record record = {.fields = fields, .count = 2};
     struct view_state *s = view_state_new(t, "card", &record);
 
     CHECK(view_state_new(t, "no-such-scope", NULL) == NULL,
@@ -113,8 +113,8 @@ static void test_changes_only(const struct view_template *t)
 {
     const struct view_field one[] = {{"count", "5"}};
     const struct view_field two[] = {{"count", "6"}, {"last", "y"}};
-    const struct view_record one_record = {one, 1};
-    const struct view_record two_record = {two, 2};
+    const struct view_record one_record = {.fields = one, .count = 1};
+    const struct view_record two_record = {.fields = two, .count = 2};
     struct view_state *before = view_state_new(t, "card", NULL);
     struct view_state *after_one = view_state_new(t, "card", &one_record);
     struct view_state *after_two = view_state_new(t, "card", &two_record);
@@ -143,7 +143,7 @@ static void test_changes_only(const struct view_template *t)
 static void test_no_change(const struct view_template *t)
 {
     const struct view_field fields[] = {{"count", "5"}};
-    const struct view_record record = {fields, 1};
+    const struct view_record record = {.fields = fields, .count = 1};
     struct view_state *a = view_state_new(t, "card", &record);
     struct view_state *b = view_state_new(t, "card", &record);
     struct buf out;
@@ -168,7 +168,7 @@ static void test_json_escaping(const struct view_template *t)
         {"note", "naïve ✓ 😀"},
         {"last", "bad \xff byte"},
     };
-    const struct view_record record = {fields, 4};
+    const struct view_record record = {.fields = fields, .count = 4};
     struct view_state *s = view_state_new(t, "card", &record);
     struct json_instruction *list = diff(NULL, s, 4, "escaped values");
 
@@ -187,7 +187,7 @@ static void test_real_templates(void)
 {
     struct view_template *t = load(TEMPLATES_DIR, "index.html");
     const struct view_field fields[] = {{"active", "1"}, {"total", "12"}};
-    const struct view_record record = {fields, 2};
+    const struct view_record record = {.fields = fields, .count = 2};
     struct view_state *zero, *now;
     struct buf out;
 
