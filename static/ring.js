@@ -13,8 +13,9 @@
  *     elements that show a value. A data-prop element belongs to its nearest
  *     enclosing scope; the region itself may be that scope. Collection items
  *     carry data-scope and data-id; <template data-ring-template="SCOPE">
- *     holds the element new items are copied from, and
- *     <template data-ring-removed="KEY"> holds a removed data-prop element.
+ *     contains the element new items are copied from, and
+ *     <template data-ring-removed="KEY"> contains a removed data-prop
+ *     element.
  *   - data-attrs and data-classes on an element list the attributes and
  *     classes that instructions may change on it.
  *

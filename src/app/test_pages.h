@@ -13,9 +13,9 @@
  *   GET /test/collection/set?data=DATA
  *                               replaces the fixture's data and refreshes
  *                               every page that shows it; 200 "ok".
- * DATA is text, one entry per line, lines ended by a tab or a newline:
- * "NAME=VALUE" sets a field (see struct view_field), "NAME" alone sets it
- * to NULL, and "#ID" starts a list item whose fields follow; lines before
+ * DATA is text, one entry per line, lines ended by a tab or a newline.
+ * "NAME=VALUE" sets a field (see struct view_field) and "NAME" alone sets
+ * it to NULL. "#ID" starts a list item whose fields follow, and lines before
  * the first "#" are the scope's fields. NOTE: through the URL, use tabs,
  * because lws 4.1.6 drops a query argument's text after an encoded newline.
  * The data lives in Redis at {ring}:test:collection with its version in

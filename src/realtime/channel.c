@@ -153,21 +153,33 @@ static void channel_update(struct realtime_channel *channel,
     channel_wake_subscribers(channel);
 }
 
+void realtime_channel_offer(struct realtime_channel *channel,
+                            const struct view_record *record,
+                            unsigned long long version)
+{
+    struct view_state *state;
+
+    if (channel->state && version <= channel->version)
+        return;
+    state = view_state_new(channel->mutator->template,
+                           channel->mutator->scope, record);
+    if (state)
+        channel_update(channel, state, version);
+    else
+        lwsl_err("realtime: out of memory updating channel %s\n",
+                 channel->name);
+}
+
 static void channel_query_done(void *arg, const struct view_record *record,
                                unsigned long long version)
 {
     struct realtime_channel *channel = arg;
-    struct view_state *state;
 
     channel->querying = 0;
     if (channel->rt->stopped)
         return;
-    if (record && (!channel->state || version > channel->version)) {
-        state = view_state_new(channel->mutator->template,
-                               channel->mutator->scope, record);
-        if (state)
-            channel_update(channel, state, version);
-    }
+    if (record)
+        realtime_channel_offer(channel, record, version);
     if (channel->dirty) {
         channel->dirty = 0;
         realtime_channel_refresh(channel);

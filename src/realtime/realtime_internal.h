@@ -152,6 +152,11 @@ void realtime_handle_message(struct realtime *rt, const char *payload,
 struct realtime_channel *realtime_channel_get(struct realtime *rt,
                                               const char *name);
 void realtime_channel_refresh(struct realtime_channel *channel);
+/* Makes record, read at version, the channel's state if it is newer than
+ * what the channel has: from a query, or from a page render. */
+void realtime_channel_offer(struct realtime_channel *channel,
+                            const struct view_record *record,
+                            unsigned long long version);
 void realtime_channel_refresh_all(struct realtime *rt);
 void realtime_channel_free_all(struct realtime *rt);
 /* Returns 0, or -1 when the socket follows too many channels. */

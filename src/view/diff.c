@@ -232,9 +232,9 @@ static int place_item(struct writer *w, const struct view_state_list *to,
 
 /*
  * Writes the removals, then walks `to` in order and places each item.
- * NOTE: finding ids is a linear scan, so a diff costs O(n * m) for lists of
- * n and m items, and a rotation by one costs up to n - 1 moves; fine for
- * the short lists a page shows, slow for thousands of items.
+ * NOTE: ids are found by linear scans, so a diff costs O(n * m) for lists of
+ * n and m items. A rotation by one costs up to n - 1 moves. Both are fine
+ * for the short lists a page shows and slow for thousands of items.
  */
 static int write_list_diff(struct writer *w, const struct view_state_list *from,
                            const struct view_state_list *to)

@@ -96,8 +96,8 @@ static int render_prop(const struct render *r, const struct view_part *part,
     return buf_append_html(r->out, value, strlen(value));
 }
 
-/* Opens or closes the <template> that holds an element whose text field
- * is NULL. */
+/* Opens or closes the <template> that contains an element whose text
+ * field is NULL. */
 static int render_node(const struct render *r, const struct view_part *part)
 {
     const struct view_key *key = slot_text_key(r, part);

@@ -16,7 +16,7 @@ static const char *const void_elements[] = {
     "input", "link", "meta", "param", "source", "track", "wbr",
 };
 
-/* Where the walk is: the nearest scope around the node (NULL and -1 when
+/* The walk's position: the nearest scope around the node (NULL and -1 when
  * none), whether that scope is a collection item, and the data-prop around
  * the node (NULL when none). */
 struct walk_context {
@@ -298,8 +298,8 @@ static long add_item_scope(struct slot_walk *w, const struct walk_context *ctx,
     return index;
 }
 
-/* Checks where an item element stands: inside a plain scope, outside
- * data-prop elements and other items, with no data-prop of its own. */
+/* Checks the item element's place: inside a plain scope, outside data-prop
+ * elements and other items, with no data-prop of its own. */
 static int check_item_place(struct slot_walk *w, const struct walk_context *ctx,
                             const char *scope, const char *prop)
 {

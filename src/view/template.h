@@ -16,7 +16,7 @@
 /* Marker text put in the DOM where a slot goes; followed by the slot index. */
 #define VIEW_MARKER_PREFIX "ring-slot-"
 
-/* What a key sets on its element. */
+/* The kind of value a key sets on its element. */
 enum view_key_kind {
     VIEW_KEY_TEXT,  /* textContent; NULL removes the element */
     VIEW_KEY_ATTR,  /* one attribute; NULL removes it */

@@ -39,7 +39,7 @@
  */
 
 /*
- * One bound value. `name` says what it sets, for the prop KEY of a scope:
+ * One bound value. `name` names what it sets, for the prop KEY of a scope:
  *   "KEY"        the text of the data-prop="KEY" elements; a NULL value
  *                removes them from the page (until a later value brings
  *                them back);
@@ -96,10 +96,10 @@ const struct view_field *view_record_find(const struct view_record *record,
  * style, srcdoc or a name the view layer itself uses. Returns 0 otherwise. */
 int view_attribute_name_valid(const char *name);
 
-/* Returns 1 when `value` of attribute `name` may be written: always, except
- * for URL attributes whose value starts with a javascript: or vbscript:
- * scheme (ignoring case, leading spaces and control characters, and tabs or
- * line breaks inside the scheme, as browsers do). Returns 0 otherwise. */
+/* Returns 0 when `name` is a URL attribute (href, src, ...) and `value`
+ * starts with a javascript: or vbscript: scheme, else 1. Like browsers, the
+ * check ignores case, leading spaces and control characters, and tabs or
+ * line breaks inside the scheme. */
 int view_attribute_value_safe(const char *name, const char *value);
 
 /*
@@ -161,9 +161,9 @@ int view_render(const struct view_template *t,
 /*
  * The values a scope shows: one entry per text, attribute and class the
  * template binds in the scope, in document order, with the value the record
- * gives or the template's default, and the same for each item of each of
- * its collections. It points into the template, which must outlive it.
- * Owned by the caller.
+ * gives or the template's default. Each item of each of its collections
+ * has the same. It points into the template, which must outlive it. Owned by
+ * the caller.
  */
 struct view_state;
 

@@ -44,7 +44,7 @@ test('GET / page links socket and client', async () => {
     const body = response.body;
 
     assert.equal(response.status, 200);
-    assert.match(body, /<meta name="ring-socket" content="\/ring\?subscribe=stats%3Afor_default_post%3Apost">/);
+    assert.match(body, /<meta name="ring-socket" content="\/ring\?token=1\.[0-9a-f]{8}\.\d+\.stats%3Afor_default_post%3Apost%40\d+\.[0-9a-f]{64}">/);
     assert.match(body, /<script src="\/static\/ring\.js" defer><\/script>/);
     assert.match(body, /data-ring-channel="stats:for_default_post:post"/);
     assert.match(body, /data-scope="stats"/);

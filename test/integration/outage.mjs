@@ -179,6 +179,8 @@ test('server started while redis is down', async (t) => {
 
     await redis.start();
     await waitRecovered(server);
+    // The early socket could not subscribe while Redis was down.
+    assert.equal((await early.callRoute('HEAD', '/')).status, 200);
     const late = await openStatsSocket(server);
     await assertSocketsConverge([early, late], redis);
     assert.ok(await redisTotal(redis) >= 1);

@@ -179,8 +179,8 @@ test('non-string action gets 400', async () => {
 });
 
 test('no subprotocol is served', async () => {
-    const socket = await openSocket(ringUrl(server), { protocol: null });
-    const first = await socket.nextPush();
+    const socket = await openStatsSocket(server, { protocol: null });
+    const first = socket.pushes[0];
 
     assert.equal(first.full, true);
     await assertPingWorks(socket);
@@ -207,13 +207,14 @@ test('unknown subprotocol rejected', async () => {
         `server switched protocols for "chat": ${JSON.stringify(upgrade)}`);
 });
 
-test('unknown channel closes with 1008', async () => {
-    for (const channels of [['nope:x'], ['stats:for_default_post:post',
-        'nope']]) {
-        const socket = new RingSocket(ringUrl(server, channels), 'ring');
+test('malformed token closes with 1008', async () => {
+    for (const token of ['x', '1.abc', '1.00000000.1.a@1.' + '0'.repeat(64)]) {
+        const socket = new RingSocket(ringUrl(server,
+            `token=${encodeURIComponent(token)}`), 'ring', server.url);
         const closed = await socket.waitClose();
 
-        assert.equal(closed.code, 1008, `subscribe=${channels.join(',')}`);
+        assert.equal(closed.code, 1008, `token ${token}`);
+        assert.match(closed.reason, /invalid token/);
     }
 });
 

@@ -5,8 +5,8 @@ import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import {
     STATS_CHANNEL, startRedis, startServer, httpGet, openSocket,
-    openStatsSocket, ringUrl, redisActive, redisTotal, terminateSockets,
-    waitFor,
+    openPageSocket, pageVersion, openStatsSocket, ringUrl, redisActive,
+    redisTotal, terminateSockets, waitFor,
 } from '../lib/harness.mjs';
 
 let redis;
@@ -35,9 +35,12 @@ function waitRedisActive(expected) {
         `Redis {ring}:active to sum to ${expected}`);
 }
 
-test('first message is full snapshot', async () => {
+test('first push after HEAD call-route is full', async () => {
     await httpGet(`${server.url}/`);
     const socket = await openSocket(ringUrl(server));
+    const reply = await socket.callRoute('HEAD', '/');
+    assert.equal(reply.status, 200);
+    assert.equal(reply.body, '', 'HEAD must not carry the page');
     const first = await socket.nextMessage();
     await waitRedisActive(1);
 
@@ -178,13 +181,19 @@ test('diffs chain from version to version', async () => {
     await waitRedisActive(0);
 });
 
-test('subscribe with percent-encoding', async () => {
-    const url = `${server.wsUrl}/ring?subscribe=stats%3Afor_default_post%3Apost`;
-    const socket = await openSocket(url);
-    const first = await socket.nextPush();
+test('page token subscribes at render version', async () => {
+    const { socket, html } = await openPageSocket(server);
+    const rendered = pageVersion(html);
+    assert.ok(rendered > 0, 'the page must carry its version');
 
-    assert.equal(first.full, true);
-    await socket.waitValues({ active: 1 });
+    // The page showed the state before this socket joined, so the first
+    // push is the join: a diff from exactly the rendered version.
+    const join = await socket.nextPush();
+    assert.notEqual(join.full, true, 'the page needs no full state');
+    assert.equal(join.from, rendered);
+    assert.deepEqual(join.payload.map((op) => op.prop), ['active']);
+    assert.equal(join.payload[0].value, '1');
+
     await socket.close();
     await waitRedisActive(0);
 });

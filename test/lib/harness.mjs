@@ -571,6 +571,13 @@ export function ringUrl(server, query = '') {
     return `${server.wsUrl}/ring${query ? `?${query}` : ''}`;
 }
 
+// Returns the version of the state a rendered page shows (the
+// data-ring-version attribute of its subscribed region), or 0.
+export function pageVersion(html) {
+    const match = html.match(/data-ring-version="(\d+)"/);
+    return match ? Number(match[1]) : 0;
+}
+
 // Returns the socket address a rendered page carries in its ring-socket
 // meta tag, decoded ("/ring?token=...").
 export function pageSocketPath(html) {

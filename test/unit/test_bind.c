@@ -276,8 +276,8 @@ static void test_full_snapshot(const struct view_template *t)
     check_op(list, 7, "text", "note", NULL, "Note", "note text");
     check_op(list, 10, "set-attr", "icon", "alt", "", "empty attribute");
     check_op(list, 11, "list", NULL, NULL, NULL, "empty list");
-    CHECK(list && list[11].ids && list[11].id_count == 0,
-          "snapshot list has no ids");
+    CHECK(list && list[11].ids, "snapshot list has ids member");
+    CHECK(list && list[11].id_count == 0, "snapshot list has no ids");
     json_instructions_free(list, 12);
     view_state_free(s);
 }
