@@ -4,9 +4,10 @@
  * the instructions it applies and the markup they rely on.
  *
  * What it expects in the page:
- *   - <meta name="ring-socket" content="/ring?subscribe=CHANNEL,...">: the
- *     socket path. The socket is opened on the page's own host and port
- *     (wss: on an https: page, ws: otherwise) with the subprotocol "ring".
+ *   - <meta name="ring-socket" content="/ring?token=TOKEN">: the socket
+ *     path with the page's signed token. The socket is opened on the page's
+ *     own host and port (wss: on an https: page, ws: otherwise) with the
+ *     subprotocol "ring".
  *   - data-ring-channel="CHANNEL" on each region that a channel updates, and
  *     data-ring-version="N" there with the version the page was rendered at.
  *   - data-scope="SCOPE" on scope elements and data-prop="KEY" on the
@@ -27,8 +28,11 @@
  *     on a gap sends {"action":"catch-up","id","versions":{CHANNEL:N}};
  *   - writes values only with textContent and setAttribute, and makes items
  *     by cloning the page's own <template>, so no value is parsed as markup;
- *   - reconnects with capped, jittered exponential backoff (the server sends
- *     a full snapshot on every new socket) and sends a ping every 25 s;
+ *   - reconnects with capped, jittered exponential backoff, stating the
+ *     versions it shows in since=CHANNEL@VERSION,… so that the server sends
+ *     only the channels that moved on, and sends a ping every 25 s;
+ *   - reloads the page when the server rejects an expired token, since only
+ *     a fresh render carries a new one;
  *   - sets <html data-ring-state> to "connecting", "open" or "closed", and
  *     exposes window.ring (state, socket, versions(), ping()) for debugging.
  */
@@ -524,6 +528,12 @@
             return;
         }
 
+        if (event.code === 1008 && /token expired/.test(event.reason)) {
+            console.info("ring: the page's token expired; reloading");
+            location.reload();
+            return;
+        }
+
         /* 1000, 1001 and 1006 are what a server restart or a lost network
          * looks like; anything else means the server rejected this page. */
         if (event.code === 1000 || event.code === 1001 || event.code === 1006) {
@@ -535,13 +545,29 @@
         scheduleReconnect();
     }
 
+    /* Returns the socket URL with the versions the page shows, so that a
+     * reconnect brings only what changed meanwhile. */
+    function socketUrlWithVersions() {
+        if (versions.size === 0) {
+            return connection.url;
+        }
+
+        const url = new URL(connection.url);
+        const shown = [];
+        for (const [channel, version] of versions) {
+            shown.push(channel + "@" + version);
+        }
+        url.searchParams.set("since", shown.join(","));
+        return url.href;
+    }
+
     function connect() {
         connection.retryTimer = 0;
         setState("connecting");
 
         let socket;
         try {
-            socket = new WebSocket(connection.url, SUBPROTOCOL);
+            socket = new WebSocket(socketUrlWithVersions(), SUBPROTOCOL);
         } catch (err) {
             console.warn("ring: cannot open a socket to", connection.url, err);
             setState("closed");

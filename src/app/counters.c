@@ -11,6 +11,9 @@
 #include "../store/store.h"
 #include "../store/versioned.h"
 #include "../view/view.h"
+#ifdef RING_TEST_PAGES
+#include "test_pages.h"
+#endif
 
 /* Every key shares the hash tag {ring}, so that one script touching several
  * of them stays in one Redis Cluster slot. */
@@ -336,6 +339,10 @@ struct app *app_new(struct server *server, const struct config *cfg)
         lwsl_err("app: cannot set up the counters\n");
         goto fail;
     }
+#ifdef RING_TEST_PAGES
+    if (test_pages_register(app->rt, app->store, cfg->templates_dir))
+        goto fail;
+#endif
     realtime_on_socket(app->rt, socket_joined, socket_left);
     lwsl_notice("app: process %s, templates in %s\n", app->process_id,
                 cfg->templates_dir);
@@ -380,5 +387,8 @@ void app_free(struct app *app)
         return;
     realtime_free(app->rt);
     view_template_free(app->page);
+#ifdef RING_TEST_PAGES
+    test_pages_free();
+#endif
     free(app);
 }
