@@ -15,7 +15,6 @@
 #include "app/counters.h"
 #include "config.h"
 #include "server/server.h"
-#include "view/view.h"
 
 /* Largest WebSocket message a client may send; larger ones close with
  * 1009. */
@@ -90,10 +89,11 @@ int main(int argc, char **argv)
     for (int i = 0; i < cfg.allow_origin_count; i++)
         options.allow_origins[i] = cfg.allow_origins[i];
     options.allow_origin_count = cfg.allow_origin_count;
+    options.internal_protocol = app_lws_protocol();
     server = server_new(&options);
     if (!server)
         return 1;
-    app = app_new(server, &cfg);
+    app = app_new(server, server_context(server), server_vhost(server), &cfg);
     if (!app) {
         server_free(server);
         return 1;
@@ -112,7 +112,6 @@ int main(int argc, char **argv)
     running_server = NULL;
     server_free(server);
     app_free(app);
-    view_cleanup();
     lwsl_notice("ringserver: stopped\n");
     return 0;
 }

@@ -41,24 +41,28 @@ struct app {
     struct view_template *page;
     char process_id[128];
     long viewers;               /* open sockets of this process */
+    long viewers_at_stop;
     int *stop_done;
 };
 
 /* A store reply on its way to an action's or a query's caller. */
 struct pending {
     struct app *app;
+    const char *what;           /* the action or query, for logs */
     realtime_done_fn done;
     realtime_result_fn result;
     void *done_arg;
 };
 
-static struct pending *pending_new(struct app *app, realtime_done_fn done,
+static struct pending *pending_new(struct app *app, const char *what,
+                                   realtime_done_fn done,
                                    realtime_result_fn result, void *done_arg)
 {
     struct pending *p = malloc(sizeof(*p));
 
     if (p) {
         p->app = app;
+        p->what = what;
         p->done = done;
         p->result = result;
         p->done_arg = done_arg;
@@ -101,7 +105,8 @@ static void stats_for_default_post(void *arg, realtime_result_fn result,
                                    void *done_arg)
 {
     struct app *app = arg;
-    struct pending *p = pending_new(app, NULL, result, done_arg);
+    struct pending *p = pending_new(app, "for_default_post", NULL, result,
+                                    done_arg);
 
     if (!p || !store_presence_read(app->presence, KEY_TOTAL,
                                    stats_read_reply, p)) {
@@ -114,7 +119,7 @@ static void stats_action_reply(void *arg, redisReply *reply)
 {
     struct pending *p = arg;
 
-    p->done(p->done_arg, reply_ok(reply, REDIS_REPLY_INTEGER, "action"));
+    p->done(p->done_arg, reply_ok(reply, REDIS_REPLY_INTEGER, p->what));
     free(p);
 }
 
@@ -123,7 +128,8 @@ static void stats_view_default_post(void *arg, realtime_done_fn done,
                                     void *done_arg)
 {
     struct app *app = arg;
-    struct pending *p = pending_new(app, done, NULL, done_arg);
+    struct pending *p = pending_new(app, "view_default_post", done, NULL,
+                                    done_arg);
 
     if (!p || !store_versioned_incr(app->store, KEY_TOTAL, KEY_VERSION,
                                     stats_action_reply, p)) {
@@ -134,10 +140,10 @@ static void stats_view_default_post(void *arg, realtime_done_fn done,
 
 /* Sends this process's viewer count; the action succeeds when Redis has
  * it. A failed write is made good by the next heartbeat or reconnect. */
-static void stats_write_viewers(struct app *app, realtime_done_fn done,
-                                void *done_arg)
+static void stats_write_viewers(struct app *app, const char *action,
+                                realtime_done_fn done, void *done_arg)
 {
-    struct pending *p = pending_new(app, done, NULL, done_arg);
+    struct pending *p = pending_new(app, action, done, NULL, done_arg);
 
     if (!p) {
         done(done_arg, 0);
@@ -153,7 +159,7 @@ static void stats_viewer_joined(void *arg, realtime_done_fn done,
     struct app *app = arg;
 
     app->viewers++;
-    stats_write_viewers(app, done, done_arg);
+    stats_write_viewers(app, "viewer_joined", done, done_arg);
 }
 
 /* Action stats.viewer_left: active - 1, never below zero. */
@@ -164,7 +170,7 @@ static void stats_viewer_left(void *arg, realtime_done_fn done,
 
     if (app->viewers > 0)
         app->viewers--;
-    stats_write_viewers(app, done, done_arg);
+    stats_write_viewers(app, "viewer_left", done, done_arg);
 }
 
 static void socket_joined(void *arg)
@@ -302,7 +308,13 @@ static int app_register(struct app *app)
            realtime_set_unavailable_page(rt, unavailable_page);
 }
 
-struct app *app_new(struct server *server, const struct config *cfg)
+const struct lws_protocols *app_lws_protocol(void)
+{
+    return store_lws_protocol();
+}
+
+struct app *app_new(struct server *server, struct lws_context *context,
+                    struct lws_vhost *vhost, const struct config *cfg)
 {
     struct app *app = calloc(1, sizeof(*app));
     struct store_listener listener = {store_up_changed, store_message,
@@ -326,7 +338,7 @@ struct app *app_new(struct server *server, const struct config *cfg)
         lwsl_err("templates: %s\n", error);
         goto fail;
     }
-    app->store = store_new(server_context(server), &cfg->redis,
+    app->store = store_new(context, vhost, &cfg->redis,
                            cfg->redis_url, &listener, app);
     if (!app->store)
         goto fail;
@@ -359,8 +371,9 @@ static void app_stop_reply(void *arg, redisReply *reply)
     struct app *app = arg;
 
     if (!reply)
-        lwsl_warn("app: could not remove %ld viewers from Redis; they "
-                  "expire by themselves\n", app->viewers);
+        lwsl_warn("app: could not remove %ld viewers from Redis (%s); they "
+                  "expire within the presence TTL\n", app->viewers_at_stop,
+                  store_error(app->store));
     *app->stop_done = 1;
 }
 
@@ -369,6 +382,7 @@ void app_stop(struct app *app, int *done)
     realtime_stop(app->rt);
     app->stop_done = done;
     lwsl_notice("app: stopping, removing %ld viewers\n", app->viewers);
+    app->viewers_at_stop = app->viewers;
     app->viewers = 0;
     store_presence_set(app->presence, 0, app_stop_reply, app);
 }
@@ -390,5 +404,6 @@ void app_free(struct app *app)
 #ifdef RING_TEST_PAGES
     test_pages_free();
 #endif
+    view_cleanup();
     free(app);
 }

@@ -2,7 +2,11 @@
 #define RING_COUNTERS_H
 
 #include "../config.h"
-#include "../server/server.h"
+
+struct lws_context;
+struct lws_protocols;
+struct lws_vhost;
+struct server;
 
 /*
  * The live traffic counters: mutable `stats` (total page views, viewers
@@ -11,9 +15,13 @@
  */
 struct app;
 
-/* Loads the templates and connects to Redis. Returns NULL after logging
- * the reason. */
-struct app *app_new(struct server *server, const struct config *cfg);
+/* The lws protocol the app's Redis sockets need in the server's vhost. */
+const struct lws_protocols *app_lws_protocol(void);
+
+/* Loads the templates and connects to Redis over the server's lws loop.
+ * Returns NULL after logging the reason. */
+struct app *app_new(struct server *server, struct lws_context *context,
+                    struct lws_vhost *vhost, const struct config *cfg);
 
 /* Stops counting and removes this process's viewers from Redis; *done
  * becomes 1 when Redis confirmed (or at once when it is down). */

@@ -122,7 +122,11 @@ void realtime_mutable_changed(struct realtime *rt, int mutable_index,
         argv[0] = "PUBLISH";
         argv[1] = rt->changes_channel;
         argv[2] = payload;
-        store_command(rt->store, NULL, NULL, 3, argv, NULL);
+        /* NOTE: a change published while Redis is down is lost; other
+         * processes catch up at their next heartbeat or reconnect. */
+        if (!store_command(rt->store, NULL, NULL, 3, argv, NULL))
+            lwsl_warn("realtime: could not publish a change of %s\n",
+                      rt->mutables[mutable_index]);
     }
     list_for_each(&rt->channels, n) {
         struct realtime_channel *channel =

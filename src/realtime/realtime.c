@@ -23,8 +23,13 @@ struct realtime *realtime_new(struct server *server, struct store *store,
     rt->server = server;
     rt->store = store;
     rt->app = app;
-    snprintf(rt->process_id, sizeof(rt->process_id), "%s",
-             options->process_id);
+    if (strlen(options->process_id) >= sizeof(rt->process_id)) {
+        lwsl_err("realtime: process id %s is too long\n",
+                 options->process_id);
+        free(rt);
+        return NULL;
+    }
+    strcpy(rt->process_id, options->process_id);
     snprintf(rt->socket_path, sizeof(rt->socket_path), "%s",
              options->socket_path);
     snprintf(rt->changes_channel, sizeof(rt->changes_channel), "%s",

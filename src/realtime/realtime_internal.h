@@ -108,7 +108,7 @@ struct realtime {
     struct server *server;
     struct store *store;
     void *app;
-    char process_id[64];
+    char process_id[128];
     char socket_path[64];
     char changes_channel[64];
     int stopped;

@@ -149,6 +149,7 @@ void realtime_socket_queue(struct realtime_socket *s, struct buf *frame)
 
     if (!reply) {
         buf_free(frame);
+        server_socket_close(s->socket, 1011, "out of memory");
         return;
     }
     reply->frame = *frame;

@@ -93,6 +93,8 @@ static void server_fill_protocols(struct server *server)
     server->protocols[0].per_session_data_size =
         sizeof(struct server_session);
     server->protocols[0].rx_buffer_size = 4096;
+    if (server->options.internal_protocol)
+        server->protocols[1] = *server->options.internal_protocol;
 
     mount->mountpoint = "/static";
     mount->mountpoint_len = 7;
@@ -154,6 +156,11 @@ void server_set_handlers(struct server *server,
 struct lws_context *server_context(struct server *server)
 {
     return server->context;
+}
+
+struct lws_vhost *server_vhost(struct server *server)
+{
+    return server->vhost;
 }
 
 void server_run(struct server *server)

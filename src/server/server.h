@@ -33,16 +33,20 @@ struct server_handlers {
     void (*http_aborted)(void *arg, struct server_http *http);
     /* A WebSocket opened. Return 0 to keep it. */
     int (*socket_opened)(void *arg, struct server_socket *socket);
-    /* One whole text message (at most server_max_message bytes). */
+    /* One whole text message (at most options.max_message bytes). */
     void (*socket_message)(void *arg, struct server_socket *socket,
                            const char *data, size_t len);
     /* The socket can take one frame now: call server_socket_send once. */
     void (*socket_writable)(void *arg, struct server_socket *socket);
-    /* The socket closed, for any reason. Called once per opened socket. */
+    /* The socket closed, for any reason. Called once for every socket
+     * that socket_opened saw, even one it rejected. */
     void (*socket_closed)(void *arg, struct server_socket *socket);
 };
 
 #define SERVER_MAX_ORIGINS 16
+
+struct lws_protocols;
+struct lws_vhost;
 
 struct server_options {
     const char *host;
@@ -56,6 +60,9 @@ struct server_options {
     /* Origins accepted besides the server's own (scheme://host[:port]). */
     const char *allow_origins[SERVER_MAX_ORIGINS];
     int allow_origin_count;
+    /* A protocol for descriptors that other layers adopt into the vhost
+     * (the Redis sockets), or NULL. Clients cannot bind to it. */
+    const struct lws_protocols *internal_protocol;
 };
 
 /* Creates the context and starts listening. Returns NULL after logging the
@@ -63,7 +70,9 @@ struct server_options {
 struct server *server_new(const struct server_options *options);
 void server_set_handlers(struct server *server,
                          const struct server_handlers *handlers);
+/* The context and the one vhost, for layers that run on the lws loop. */
 struct lws_context *server_context(struct server *server);
+struct lws_vhost *server_vhost(struct server *server);
 
 /* Runs the event loop until server_interrupt() or server_stop_loop(). */
 void server_run(struct server *server);

@@ -18,7 +18,7 @@ struct server {
     struct lws_http_mount mount;
     lws_retry_bo_t idle_policy;
     char allow_origins[SERVER_MAX_ORIGINS][256];
-    struct lws_protocols protocols[2];
+    struct lws_protocols protocols[3];
     struct list sockets;        /* of struct server_socket */
     volatile int interrupted;
 };

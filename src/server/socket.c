@@ -91,6 +91,14 @@ int server_socket_confirm_upgrade(struct lws *wsi, struct server *server)
         return 0;
     if (len < (int)sizeof(offered) &&
         lws_hdr_copy(wsi, offered, sizeof(offered), WSI_TOKEN_PROTOCOL) > 0 &&
+        server->options.internal_protocol &&
+        socket_offers(offered, server->options.internal_protocol->name)) {
+        lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST,
+                               "that subprotocol is internal");
+        return 1;
+    }
+    if (len < (int)sizeof(offered) &&
+        lws_hdr_copy(wsi, offered, sizeof(offered), WSI_TOKEN_PROTOCOL) > 0 &&
         socket_offers(offered, server->subprotocol))
         return 0;
     snprintf(message, sizeof(message), "unsupported WebSocket subprotocol: "

@@ -39,15 +39,28 @@ static void store_on_reply(redisAsyncContext *ac, void *reply, void *data)
     free(request);
 }
 
+/* A failed SELECT (a db index the server does not have) would send every
+ * command to db 0, so the connection is dropped and retried instead. */
+static void store_on_select(redisAsyncContext *ac, void *r, void *data)
+{
+    struct store *store = data;
+    redisReply *reply = r;
+
+    (void)ac;
+    if (reply && reply->type == REDIS_REPLY_ERROR) {
+        lwsl_err("redis: SELECT %d on %s failed: %s\n", store->addr.db,
+                 store->url, reply->str);
+        redis_link_reset(store->commands, "SELECT failed");
+    }
+}
+
 static void commands_connected(void *arg, redisAsyncContext *ac)
 {
     struct store *store = arg;
-    char db[16];
 
-    if (store->addr.db) {
-        snprintf(db, sizeof(db), "%d", store->addr.db);
-        redisAsyncCommand(ac, NULL, NULL, "SELECT %s", db);
-    }
+    if (store->addr.db)
+        redisAsyncCommand(ac, store_on_select, store, "SELECT %d",
+                          store->addr.db);
     store->error[0] = '\0';
     store->listener.up_changed(store->arg, 1);
 }
@@ -69,15 +82,19 @@ static void store_on_message(redisAsyncContext *ac, void *r, void *data)
     redisReply *reply = r;
 
     (void)ac;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3)
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
+        reply->element[0]->type != REDIS_REPLY_STRING)
         return;
-    if (reply->element[0]->type != REDIS_REPLY_STRING ||
-        strcmp(reply->element[0]->str, "message") != 0) {
-        if (!strcmp(reply->element[0]->str, "subscribe") &&
+    if (!strcmp(reply->element[0]->str, "subscribe")) {
+        if (reply->element[2]->type == REDIS_REPLY_INTEGER &&
             reply->element[2]->integer == store->channel_count)
             store->listener.subscribed(store->arg);
         return;
     }
+    if (strcmp(reply->element[0]->str, "message") ||
+        reply->element[1]->type != REDIS_REPLY_STRING ||
+        reply->element[2]->type != REDIS_REPLY_STRING)
+        return;
     store->listener.message(store->arg, reply->element[1]->str,
                             reply->element[2]->str,
                             reply->element[2]->len);
@@ -117,20 +134,12 @@ static const struct redis_link_events subscriber_events = {
     .disconnected = subscriber_disconnected,
 };
 
-static struct lws_vhost *store_create_vhost(struct lws_context *context)
+const struct lws_protocols *store_lws_protocol(void)
 {
-    static struct lws_protocols protocols[2];
-    struct lws_context_creation_info info;
-
-    protocols[0] = redis_link_protocol;
-    memset(&info, 0, sizeof(info));
-    info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
-    info.vhost_name = "redis";
-    info.protocols = protocols;
-    return lws_create_vhost(context, &info);
+    return &redis_link_protocol;
 }
 
-struct store *store_new(struct lws_context *context,
+struct store *store_new(struct lws_context *context, struct lws_vhost *vhost,
                         const struct redis_address *addr, const char *url,
                         const struct store_listener *listener, void *arg)
 {
@@ -145,9 +154,7 @@ struct store *store_new(struct lws_context *context,
     snprintf(store->error, sizeof(store->error),
              "Redis at %s: not connected yet", url);
     store->context = context;
-    store->vhost = store_create_vhost(context);
-    if (!store->vhost)
-        goto fail;
+    store->vhost = vhost;
     store->commands = redis_link_new(context, store->vhost, addr, url,
                                      "commands", &commands_events, store);
     store->subscriber = redis_link_new(context, store->vhost, addr, url,

@@ -32,11 +32,15 @@ typedef void (*store_reply_fn)(void *arg, redisReply *reply);
 
 struct store_request;
 
+/* The lws protocol that carries the Redis sockets. The vhost given to
+ * store_new must list it (the server's one vhost does). */
+const struct lws_protocols *store_lws_protocol(void);
+
 /*
- * Creates the store and starts connecting. Returns NULL when out of memory
- * or when lws cannot make the store's vhost.
+ * Creates the store and starts connecting, adopting the Redis sockets into
+ * `vhost`. Returns NULL when out of memory.
  */
-struct store *store_new(struct lws_context *context,
+struct store *store_new(struct lws_context *context, struct lws_vhost *vhost,
                         const struct redis_address *addr, const char *url,
                         const struct store_listener *listener, void *arg);
 void store_free(struct store *store);
