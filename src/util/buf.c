@@ -134,6 +134,19 @@ static size_t utf8_sequence_length(const unsigned char *s, size_t left)
     return n;
 }
 
+/* Returns the letter of the two-character JSON escape for c, or 0. */
+static char json_short_escape(unsigned char c)
+{
+    switch (c) {
+    case '"': return '"';
+    case '\\': return '\\';
+    case '\n': return 'n';
+    case '\r': return 'r';
+    case '\t': return 't';
+    default: return 0;
+    }
+}
+
 int buf_append_json_string(struct buf *b, const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -153,8 +166,8 @@ int buf_append_json_string(struct buf *b, const char *s, size_t len)
                       u[i] != 0x7f)) {
             if (buf_append(b, s + i, n))
                 return -1;
-        } else if (u[i] == '"' || u[i] == '\\') {
-            char esc[2] = {'\\', s[i]};
+        } else if (json_short_escape(u[i])) {
+            char esc[2] = {'\\', json_short_escape(u[i])};
             if (buf_append(b, esc, 2))
                 return -1;
         } else if (buf_printf(b, "\\u%04x", u[i])) {

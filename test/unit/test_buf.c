@@ -92,8 +92,8 @@ static void test_json_escaping(void)
     check_json("say \"hi\"", 8, "\"say \\\"hi\\\"\"", "json: double quotes");
     check_json("a\\b", 3, "\"a\\\\b\"", "json: backslash");
     check_json("a/b", 3, "\"a/b\"", "json: slash needs no escape");
-    check_json("\n\r\t", 3, "\"\\u000a\\u000d\\u0009\"",
-               "json: newline, return and tab escaped");
+    check_json("\n\r\t", 3, "\"\\n\\r\\t\"",
+               "json: newline, return and tab use short escapes");
     check_json("\x01\x1f", 2, "\"\\u0001\\u001f\"",
                "json: other control characters escaped");
     check_json("\x7f", 1, "\"\\u007f\"", "json: DEL escaped");
