@@ -144,8 +144,116 @@ static void test_encoding(void)
     buf_free(&b);
 }
 
+static void test_call_route(void)
+{
+    struct protocol_message m;
+
+    CHECK(parse("{\"action\":\"call-route\",\"id\":\"7\",\"method\":"
+                "\"GET\",\"uri\":\"/x?a=1\",\"input\":{\"s\":\"t\","
+                "\"n\":12,\"f\":1.5,\"b\":true,\"no\":false,"
+                "\"z\":null}}", &m) == PROTOCOL_OK, "call-route parses");
+    CHECK_STR(m.method, "GET", "method read");
+    CHECK_STR(m.uri, "/x?a=1", "uri read");
+    CHECK(m.input_count == 5, "null input member left out");
+    CHECK_STR(m.input[0].name, "s", "string input name");
+    CHECK_STR(m.input[0].value, "t", "string input value");
+    CHECK_STR(m.input[1].value, "12", "integer input as written");
+    CHECK_STR(m.input[2].value, "1.5", "number input as written");
+    CHECK_STR(m.input[3].value, "true", "true input");
+    CHECK_STR(m.input[4].value, "false", "false input");
+    protocol_message_free(&m);
+
+    CHECK(parse("{\"action\":\"call-route\",\"id\":1,\"input\":null}",
+                &m) == PROTOCOL_OK, "null input is no input");
+    CHECK(!m.has_method && !m.has_uri, "method and uri absent");
+    protocol_message_free(&m);
+}
+
+static void test_bad_input(void)
+{
+    static const char *const cases[][2] = {
+        {"{\"action\":\"a\",\"id\":1,\"input\":[1]}",
+         "\"input\" must be an object"},
+        {"{\"action\":\"a\",\"id\":1,\"input\":\"x\"}",
+         "\"input\" must be an object"},
+        {"{\"action\":\"a\",\"id\":1,\"input\":{\"x\":{}}}",
+         "values in \"input\""},
+        {"{\"action\":\"a\",\"id\":1,\"input\":{\"x\":[]}}",
+         "values in \"input\""},
+        {"{\"action\":\"a\",\"id\":1,\"method\":5}",
+         "\"method\" must be a string"},
+        {"{\"action\":\"a\",\"id\":1,\"uri\":[]}",
+         "\"uri\" must be a string"},
+        {"{\"action\":\"a\",\"id\":1,\"versions\":{\"c\":\"1\"}}",
+         "values in \"versions\" must be integers"},
+        {"{\"action\":\"a\",\"id\":1,\"versions\":{\"c\":-1}}",
+         "invalid channel or version"},
+    };
+    struct protocol_message m;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        CHECK(parse(cases[i][0], &m) == PROTOCOL_BAD_REQUEST, cases[i][1]);
+        CHECK_CONTAINS(m.error, cases[i][1], cases[i][1]);
+        CHECK_STR(m.id, "1", "id kept beside the error");
+        protocol_message_free(&m);
+    }
+}
+
+static void test_many_inputs(void)
+{
+    struct protocol_message m;
+    struct buf b;
+
+    buf_init(&b, 0);
+    buf_append_str(&b, "{\"action\":\"a\",\"id\":1,\"input\":{");
+    for (int i = 0; i < 17; i++)
+        buf_printf(&b, "%s\"k%d\":\"%d\"", i ? "," : "", i, i);
+    buf_append_str(&b, "}}");
+    CHECK(protocol_parse(buf_data(&b), b.len, &m) == PROTOCOL_BAD_REQUEST,
+          "17 input members are too many");
+    CHECK_CONTAINS(m.error, "more than 16", "input limit named");
+    protocol_message_free(&m);
+    buf_free(&b);
+}
+
+static void test_versions(void)
+{
+    struct protocol_message m;
+
+    CHECK(parse("{\"action\":\"catch-up\",\"id\":\"c\",\"versions\":"
+                "{\"a:b:c\":1796402708403404,\"d:e:f\":0}}", &m) ==
+          PROTOCOL_OK, "catch-up parses");
+    CHECK(m.has_versions && m.version_count == 2, "two versions read");
+    CHECK_STR(m.versions[0].channel, "a:b:c", "channel read");
+    CHECK(m.versions[0].version == 1796402708403404ULL,
+          "large version read exactly");
+    CHECK(m.versions[1].version == 0, "zero version read");
+    protocol_message_free(&m);
+}
+
+static void test_route_reply(void)
+{
+    struct buf b;
+
+    buf_init(&b, 0);
+    protocol_encode_route_reply(&b, "7", 0, 404, "text/html", "<p>\"x\"\n",
+                                strlen("<p>\"x\"\n"));
+    CHECK_STR(buf_data(&b), "{\"id\":\"7\",\"status\":404,\"headers\":"
+              "{\"content-type\":\"text/html\"},\"body\":"
+              "\"<p>\\\"x\\\"\\n\"}", "route reply encodes");
+    buf_reset(&b);
+    protocol_encode_route_reply(&b, "12", 1, 200, "text/plain", "", 0);
+    CHECK_CONTAINS(buf_data(&b), "{\"id\":12,", "numeric id stays a number");
+    buf_free(&b);
+}
+
 int main(void)
 {
+    test_call_route();
+    test_bad_input();
+    test_many_inputs();
+    test_versions();
+    test_route_reply();
     test_valid();
     test_invalid_json();
     test_bad_requests();
