@@ -10,6 +10,7 @@
 #include "../store/presence.h"
 #include "../store/store.h"
 #include "../store/versioned.h"
+#include "../util/metrics.h"
 #include "../view/view.h"
 #ifdef RING_TEST_PAGES
 #include "test_pages.h"
@@ -247,6 +248,24 @@ static void route_healthz(void *arg, struct realtime_request *request)
     realtime_respond(request, 503, "text/plain", body, strlen(body));
 }
 
+/* Route /metrics: the Prometheus text format, for monitoring. */
+static void route_metrics(void *arg, struct realtime_request *request)
+{
+    struct app *app = arg;
+    struct buf body;
+
+    buf_init(&body, 0);
+    if (metrics_render(&body, realtime_socket_count(app->rt),
+                       realtime_subscription_count(app->rt),
+                       store_is_up(app->store)))
+        realtime_respond(request, 500, "text/plain", "out of memory\n", 14);
+    else
+        realtime_respond(request, 200,
+                         "text/plain; version=0.0.4; charset=utf-8",
+                         buf_data(&body), body.len);
+    buf_free(&body);
+}
+
 static void store_up_changed(void *arg, int up)
 {
     struct app *app = arg;
@@ -305,6 +324,7 @@ static int app_register(struct app *app)
            realtime_add_mutator(rt, "post", "stats", app->page) ||
            realtime_add_route(rt, "/", route_index) ||
            realtime_add_route(rt, "/healthz", route_healthz) ||
+           realtime_add_route(rt, "/metrics", route_metrics) ||
            realtime_set_unavailable_page(rt, unavailable_page);
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/metrics.h"
 #include "protocol.h"
 
 /* Splits "SCOPE:QUERY:MUTATOR" and checks that the parts fit together.
@@ -108,13 +109,18 @@ static int channel_encode(struct realtime_channel *channel, struct buf *frame,
     return n;
 }
 
-static void channel_wake_subscribers(struct realtime_channel *channel)
+/* Wakes the subscribers that lack the new state. One that had not yet
+ * got the previous state skips it: that push was coalesced. */
+static void channel_wake_subscribers(struct realtime_channel *channel,
+                                     unsigned long long previous)
 {
     struct list_node *n;
 
     list_for_each(&channel->subscribers, n) {
         struct realtime_subscription *sub =
             list_entry(n, struct realtime_subscription, node);
+        if (previous && sub->sent_version < previous)
+            metrics.pushes_coalesced++;
         if (sub->sent_version < channel->version)
             realtime_socket_wake(sub->socket);
     }
@@ -129,6 +135,7 @@ static void channel_update(struct realtime_channel *channel,
                            struct view_state *state,
                            unsigned long long version)
 {
+    unsigned long long previous;
     int changed;
 
     if (channel->state) {
@@ -146,11 +153,12 @@ static void channel_update(struct realtime_channel *channel,
     }
     if (!channel->state)
         buf_reset(&channel->diff_frame);
-    channel->diff_from = channel->state ? channel->version : 0;
+    previous = channel->state ? channel->version : 0;
+    channel->diff_from = previous;
     view_state_free(channel->state);
     channel->state = state;
     channel->version = version;
-    channel_wake_subscribers(channel);
+    channel_wake_subscribers(channel, previous);
 }
 
 void realtime_channel_offer(struct realtime_channel *channel,
@@ -228,6 +236,7 @@ int realtime_subscribe(struct realtime_socket *socket,
     sub->sent_version = 0;
     sub->socket = socket;
     list_push(&channel->subscribers, &sub->node);
+    socket->rt->subscription_count++;
     if (channel->state)
         realtime_socket_wake(socket);
     if (!channel->state || channel->stale)
@@ -240,6 +249,7 @@ void realtime_unsubscribe_all(struct realtime_socket *socket)
     for (int i = 0; i < socket->sub_count; i++)
         list_remove(&socket->subs[i].channel->subscribers,
                     &socket->subs[i].node);
+    socket->rt->subscription_count -= (unsigned long)socket->sub_count;
     socket->sub_count = 0;
 }
 

@@ -88,6 +88,16 @@ void realtime_store_message(struct realtime *rt, const char *channel,
         realtime_handle_message(rt, payload, len);
 }
 
+unsigned int realtime_socket_count(const struct realtime *rt)
+{
+    return server_socket_count(rt->server);
+}
+
+unsigned long realtime_subscription_count(const struct realtime *rt)
+{
+    return rt->subscription_count;
+}
+
 void realtime_stop(struct realtime *rt)
 {
     rt->stopped = 1;

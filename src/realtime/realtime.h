@@ -107,6 +107,10 @@ void realtime_store_up(struct realtime *rt);
 void realtime_store_message(struct realtime *rt, const char *channel,
                             const char *payload, size_t len);
 
+/* Returns the number of open sockets and of subscriptions, for metrics. */
+unsigned int realtime_socket_count(const struct realtime *rt);
+unsigned long realtime_subscription_count(const struct realtime *rt);
+
 /* Stops all work: no more joins, leaves, queries or Redis calls. */
 void realtime_stop(struct realtime *rt);
 

@@ -133,6 +133,7 @@ struct realtime {
     int token_ttl;                  /* seconds */
 
     struct list channels;
+    unsigned long subscription_count;
 };
 
 /* mutable.c */

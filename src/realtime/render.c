@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../util/metrics.h"
+
 #define HTML_TYPE "text/html; charset=utf-8"
 
 /* A render waiting for its query. */
@@ -68,6 +70,7 @@ static void render_query_done(void *arg, const struct view_record *record,
     struct view_field meta = {"ring-socket", NULL};
     const struct view_template *page = call->page;
     struct buf socket_url, html;
+    double started;
 
     free(call);
     buf_init(&socket_url, 0);
@@ -86,8 +89,11 @@ static void render_query_done(void *arg, const struct view_record *record,
     if (render_socket_url(rt, channel, version, &socket_url))
         goto fail;
     meta.value = buf_data(&socket_url);
+    started = metrics_now();
     if (view_render(page, &binding, 1, &meta, 1, &html))
         goto fail;
+    metrics.render_seconds += metrics_now() - started;
+    metrics.renders++;
     /* A HEAD gave the caller no page, so its socket needs the full state;
      * a GET showed the state at `version`. */
     if (request->socket)

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../util/metrics.h"
+
 /* Close codes of RFC 6455, section 7.4.1. */
 #define CLOSE_POLICY_VIOLATION 1008
 #define CLOSE_INVALID_PAYLOAD 1007
@@ -271,7 +273,8 @@ void realtime_socket_writable(void *arg, struct server_socket *socket)
         server_socket_send(socket, &reply->frame);
         reply_free(reply);
     } else if ((frame = realtime_next_push(s))) {
-        server_socket_send(socket, frame);
+        if (!server_socket_send(socket, frame))
+            metrics.pushes_sent++;
     }
     if (session_has_work(s))
         realtime_socket_wake(s);

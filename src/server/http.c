@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "../util/metrics.h"
+
 static const struct {
     enum lws_token_indexes token;
     const char *name;
@@ -202,6 +204,7 @@ int server_http_respond(struct server_http *http, int status,
                         size_t len)
 {
     lws_set_timer_usecs(http->wsi, LWS_SET_TIMER_USEC_CANCEL);
+    metrics_count_response(status);
     http->status = status;
     snprintf(http->content_type, sizeof(http->content_type), "%s",
              content_type);

@@ -7,9 +7,13 @@
 
 #include <hiredis/sds.h>
 
+#include "../util/metrics.h"
+
 #define CONNECT_TIMEOUT_US (2 * LWS_USEC_PER_SEC)
+/* Reconnects wait 50 ms to 500 ms, jittered: short enough that pages
+ * converge within a second of Redis coming back. */
 #define BACKOFF_BASE_MS 100
-#define BACKOFF_CAP_MS 5000
+#define BACKOFF_CAP_MS 1000
 
 /*
  * Owned by the store. `ac` and `wsi` exist together while a connection is up
@@ -136,8 +140,10 @@ static void on_connect(const redisAsyncContext *ac, int status)
     lws_sul_cancel(&link->sul_timeout);
     link->connected = 1;
     link->failures = 0;
-    if (link->ever_connected)
+    if (link->ever_connected) {
         link->reconnects++;
+        metrics.redis_reconnects++;
+    }
     link->ever_connected = 1;
     lwsl_notice("redis (%s): connected to %s\n", link->name, link->url);
     link->events.connected(link->arg, link->ac);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/metrics.h"
 #include "redis_link.h"
 
 #define MAX_CHANNELS 8
@@ -27,6 +28,7 @@ struct store {
 struct store_request {
     store_reply_fn fn;
     void *arg;
+    double sent_at;     /* for the round-trip metric */
 };
 
 static void store_on_reply(redisAsyncContext *ac, void *reply, void *data)
@@ -34,6 +36,10 @@ static void store_on_reply(redisAsyncContext *ac, void *reply, void *data)
     struct store_request *request = data;
 
     (void)ac;
+    if (reply) {
+        metrics.redis_replies++;
+        metrics.redis_roundtrip_seconds += metrics_now() - request->sent_at;
+    }
     if (request->fn)
         request->fn(request->arg, reply);
     free(request);
@@ -215,6 +221,7 @@ struct store_request *store_command(struct store *store, store_reply_fn fn,
         return NULL;
     request->fn = fn;
     request->arg = arg;
+    request->sent_at = metrics_now();
     if (redisAsyncCommandArgv(ac, store_on_reply, request, argc, argv,
                               lengths) != REDIS_OK) {
         free(request);
