@@ -10,10 +10,10 @@
 #include "../util/metrics.h"
 
 #define CONNECT_TIMEOUT_US (2 * LWS_USEC_PER_SEC)
-/* Reconnects wait 50 ms to 500 ms, jittered: short enough that pages
- * converge within a second of Redis coming back. */
+/* A reconnect waits a jittered 50-100 ms at first, doubling up to 300-600 ms,
+ * so pages converge within a second of Redis coming back. */
 #define BACKOFF_BASE_MS 100
-#define BACKOFF_CAP_MS 1000
+#define BACKOFF_CAP_MS 600
 
 /*
  * Owned by the store. `ac` and `wsi` exist together while a connection is up
