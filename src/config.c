@@ -227,40 +227,47 @@ static enum config_result config_fail(FILE *err, const char *message)
     return CONFIG_ERROR;
 }
 
-enum config_result config_parse(struct config *cfg, int argc, char **argv,
-                                FILE *out, FILE *err)
+/* Reads the options. Returns 0, or -1 with the problem in message. */
+static int config_read_options(struct config *cfg, int argc, char **argv,
+                               char *message, size_t size)
 {
     int opt, index = 0;
     const char *problem;
-    char message[1200];
 
-    config_defaults(cfg);
     optind = 1;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":", long_options, &index)) != -1) {
         if (opt == '?' || opt == ':') {
-            snprintf(message, sizeof(message), opt == '?'
-                     ? "unknown option '%s'" : "option '%s' needs a value",
+            snprintf(message, size, opt == '?' ? "unknown option '%s'"
+                                               : "option '%s' needs a value",
                      argv[optind - 1]);
-            return config_fail(err, message);
+            return -1;
         }
         if (opt == 'h') {
             cfg->show_help = 1;
         } else if (opt == 'V') {
             cfg->show_version = 1;
         } else if ((problem = config_apply(cfg, opt, optarg))) {
-            snprintf(message, sizeof(message),
-                     "invalid value '%s' for --%s: it %s", optarg,
-                     long_options[index].name, problem);
-            return config_fail(err, message);
+            snprintf(message, size, "invalid value '%s' for --%s: it %s",
+                     optarg, long_options[index].name, problem);
+            return -1;
         }
     }
     if (optind < argc) {
-        snprintf(message, sizeof(message), "unexpected argument '%s'",
-                 argv[optind]);
-        return config_fail(err, message);
+        snprintf(message, size, "unexpected argument '%s'", argv[optind]);
+        return -1;
     }
+    return 0;
+}
 
+enum config_result config_parse(struct config *cfg, int argc, char **argv,
+                                FILE *out, FILE *err)
+{
+    char message[1200];
+
+    config_defaults(cfg);
+    if (config_read_options(cfg, argc, argv, message, sizeof(message)))
+        return config_fail(err, message);
     if (config_parse_redis_url(&cfg->redis, cfg->redis_url)) {
         snprintf(message, sizeof(message),
                  "invalid Redis URL '%s': expected redis://host:port[/db] "

@@ -58,13 +58,48 @@ static void install_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+static void fill_server_options(struct server_options *options,
+                                const struct config *cfg)
+{
+    memset(options, 0, sizeof(*options));
+    options->host = cfg->host;
+    options->port = cfg->port;
+    options->static_dir = cfg->static_dir;
+    options->socket_path = "/ring";
+    options->subprotocol = "ring";
+    options->max_message = MAX_MESSAGE;
+    options->response_timeout_ms = RESPONSE_TIMEOUT_MS;
+    options->idle_timeout = cfg->idle_timeout;
+    for (int i = 0; i < cfg->allow_origin_count; i++)
+        options->allow_origins[i] = cfg->allow_origins[i];
+    options->allow_origin_count = cfg->allow_origin_count;
+    options->internal_protocol = app_lws_protocol();
+}
+
+/* Removes this process's viewers from Redis, closes every socket with
+ * 1001, then frees everything in the order the layers need. */
+static void stop(struct server *server, struct app *app)
+{
+    int stopped = 0;
+
+    lwsl_notice("ringserver: stopping\n");
+    app_stop(app, &stopped);
+    server_run_until(server, flag_is_set, &stopped, STOP_TIMEOUT_MS);
+    server_close_sockets(server, CLOSE_GOING_AWAY, "server shutting down");
+    server_run_until(server, sockets_closed, server, CLOSE_TIMEOUT_MS);
+    app_close_store(app);
+    running_server = NULL;
+    server_free(server);
+    app_free(app);
+    lwsl_notice("ringserver: stopped\n");
+}
+
 int main(int argc, char **argv)
 {
     struct config cfg;
     struct server_options options;
     struct server *server;
     struct app *app;
-    int stopped = 0;
 
     switch (config_parse(&cfg, argc, argv, stdout, stderr)) {
     case CONFIG_EXIT:
@@ -77,19 +112,7 @@ int main(int argc, char **argv)
     lws_set_log_level(cfg.log_level, NULL);
     srand((unsigned int)time(NULL) ^ (unsigned int)getpid());
 
-    memset(&options, 0, sizeof(options));
-    options.host = cfg.host;
-    options.port = cfg.port;
-    options.static_dir = cfg.static_dir;
-    options.socket_path = "/ring";
-    options.subprotocol = "ring";
-    options.max_message = MAX_MESSAGE;
-    options.response_timeout_ms = RESPONSE_TIMEOUT_MS;
-    options.idle_timeout = cfg.idle_timeout;
-    for (int i = 0; i < cfg.allow_origin_count; i++)
-        options.allow_origins[i] = cfg.allow_origins[i];
-    options.allow_origin_count = cfg.allow_origin_count;
-    options.internal_protocol = app_lws_protocol();
+    fill_server_options(&options, &cfg);
     server = server_new(&options);
     if (!server)
         return 1;
@@ -102,16 +125,6 @@ int main(int argc, char **argv)
     running_server = server;
     install_signals();
     server_run(server);
-
-    lwsl_notice("ringserver: stopping\n");
-    app_stop(app, &stopped);
-    server_run_until(server, flag_is_set, &stopped, STOP_TIMEOUT_MS);
-    server_close_sockets(server, CLOSE_GOING_AWAY, "server shutting down");
-    server_run_until(server, sockets_closed, server, CLOSE_TIMEOUT_MS);
-    app_close_store(app);
-    running_server = NULL;
-    server_free(server);
-    app_free(app);
-    lwsl_notice("ringserver: stopped\n");
+    stop(server, app);
     return 0;
 }
