@@ -92,7 +92,9 @@ static void server_fill_protocols(struct server *server)
     server->protocols[0].callback = server_callback;
     server->protocols[0].per_session_data_size =
         sizeof(struct server_session);
-    server->protocols[0].rx_buffer_size = 4096;
+    /* lws keeps a receive buffer of this size for every socket; larger
+     * messages arrive in parts, which socket.c puts together. */
+    server->protocols[0].rx_buffer_size = 1024;
     if (server->options.internal_protocol)
         server->protocols[1] = *server->options.internal_protocol;
 
