@@ -21,9 +21,10 @@
 #define MAX_MESSAGE (64 * 1024)
 /* A deferred HTTP response that waits longer than this gets a 503. */
 #define RESPONSE_TIMEOUT_MS 3000
-/* How long shutdown waits for Redis to confirm the viewers left, then for
- * the sockets to take their close frames; the whole stop stays under 2 s. */
-#define STOP_TIMEOUT_MS 1000
+/* How long shutdown waits for Redis to confirm the viewers left and for
+ * the requests in flight, then for the sockets to take their close frames;
+ * the whole stop stays under 2 s. */
+#define STOP_TIMEOUT_MS 1200
 #define CLOSE_TIMEOUT_MS 500
 #define CLOSE_GOING_AWAY 1001
 
@@ -36,9 +37,20 @@ static void on_signal(int sig)
         server_interrupt(running_server);
 }
 
-static int flag_is_set(void *arg)
+/* What stop() waits for before closing the sockets. */
+struct stopping {
+    struct server *server;
+    int viewers_removed;
+};
+
+/* Returns 1 once Redis confirmed the viewers left and every HTTP request
+ * in flight (whose page view may be counted already) has its answer. */
+static int stop_settled(void *arg)
 {
-    return *(int *)arg;
+    struct stopping *stopping = arg;
+
+    return stopping->viewers_removed &&
+           server_http_in_flight(stopping->server) == 0;
 }
 
 static int sockets_closed(void *arg)
@@ -76,15 +88,16 @@ static void fill_server_options(struct server_options *options,
     options->internal_protocol = app_lws_protocol();
 }
 
-/* Removes this process's viewers from Redis, closes every socket with
- * 1001, then frees everything in the order the layers need. */
+/* Removes this process's viewers from Redis, finishes the HTTP requests in
+ * flight (new ones get 503), closes every socket with 1001, then frees
+ * everything in the order the layers need. */
 static void stop(struct server *server, struct app *app)
 {
-    int stopped = 0;
+    struct stopping stopping = {server, 0};
 
     lwsl_notice("ringserver: stopping\n");
-    app_stop(app, &stopped);
-    server_run_until(server, flag_is_set, &stopped, STOP_TIMEOUT_MS);
+    app_stop(app, &stopping.viewers_removed);
+    server_run_until(server, stop_settled, &stopping, STOP_TIMEOUT_MS);
     server_close_sockets(server, CLOSE_GOING_AWAY, "server shutting down");
     server_run_until(server, sockets_closed, server, CLOSE_TIMEOUT_MS);
     app_close_store(app);

@@ -136,6 +136,10 @@ void realtime_http_request(void *arg, struct server_http *http)
     snprintf(request->path, sizeof(request->path), "%s",
              server_http_path(http));
     server_http_set_user(http, request);
+    if (rt->stopped) {
+        realtime_respond_unavailable(request, "the server is stopping");
+        return;
+    }
     for (int i = 0; server_http_query_arg(http, i, query, sizeof(query)) >= 0;
          i++) {
         if (request_add_query_arg(request, query)) {

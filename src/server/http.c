@@ -31,6 +31,8 @@ static void http_read_method(struct server_http *http)
 
 static void http_reset(struct server_http *http)
 {
+    if (http->state != HTTP_IDLE)
+        http->server->http_in_flight--;
     buf_free(&http->body);
     http->state = HTTP_IDLE;
     http->user = NULL;
@@ -47,6 +49,7 @@ static int http_begin(struct lws *wsi, struct server_http *http,
     http->server = server;
     buf_init(&http->body, LWS_PRE);
     http->state = HTTP_PENDING;
+    server->http_in_flight++;
     http->user = NULL;
     http_read_method(http);
     if (len >= sizeof(http->path))

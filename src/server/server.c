@@ -211,6 +211,11 @@ unsigned int server_socket_count(const struct server *server)
     return (unsigned int)server->sockets.count;
 }
 
+unsigned int server_http_in_flight(const struct server *server)
+{
+    return server->http_in_flight;
+}
+
 void server_close_sockets(struct server *server, int code, const char *reason)
 {
     struct list_node *n;

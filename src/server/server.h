@@ -123,6 +123,8 @@ void server_socket_close(struct server_socket *socket, int code,
                          const char *reason);
 /* Returns the number of open WebSockets. */
 unsigned int server_socket_count(const struct server *server);
+/* Returns the number of HTTP requests not yet answered in full. */
+unsigned int server_http_in_flight(const struct server *server);
 /* Starts closing every open WebSocket with a close code and reason. */
 void server_close_sockets(struct server *server, int code, const char *reason);
 

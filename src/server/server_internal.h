@@ -20,6 +20,7 @@ struct server {
     char allow_origins[SERVER_MAX_ORIGINS][256];
     struct lws_protocols protocols[3];
     struct list sockets;        /* of struct server_socket */
+    unsigned int http_in_flight; /* requests not yet answered in full */
     volatile int interrupted;
 };
 
