@@ -24,6 +24,12 @@
 #define KEY_VERSION "{ring}:version:stats"
 #define CHANGES_CHANNEL "{ring}:changes"
 #define KEY_SECRET "{ring}:secret"
+/* Prefix of the request ids that keep a page view from counting twice. */
+#define KEY_COUNTED "{ring}:counted:"
+
+/* How long a page view may wait for Redis to come back before the page is
+ * answered 503; below the server's 3 s response timeout. */
+#define COUNT_TIMEOUT_MS 2500
 
 /* How long a rendered page's token lets its socket (re)connect. */
 #define TOKEN_TTL (24 * 60 * 60)
@@ -43,6 +49,7 @@ struct app {
     char process_id[128];
     long viewers;               /* open sockets of this process */
     long viewers_at_stop;
+    unsigned long long views_sent; /* page views sent to Redis, for ids */
     int *stop_done;
 };
 
@@ -124,16 +131,21 @@ static void stats_action_reply(void *arg, redisReply *reply)
     free(p);
 }
 
-/* Action stats.view_default_post: total + 1. */
+/* Action stats.view_default_post: total + 1, exactly once per page even
+ * when Redis is lost before it replies. */
 static void stats_view_default_post(void *arg, realtime_done_fn done,
                                     void *done_arg)
 {
     struct app *app = arg;
     struct pending *p = pending_new(app, "view_default_post", done, NULL,
                                     done_arg);
+    char marker[192];
 
-    if (!p || !store_versioned_incr(app->store, KEY_TOTAL, KEY_VERSION,
-                                    stats_action_reply, p)) {
+    snprintf(marker, sizeof(marker), KEY_COUNTED "%s:%llu", app->process_id,
+             ++app->views_sent);
+    if (!p || store_versioned_incr_once(app->store, KEY_TOTAL, KEY_VERSION,
+                                        marker, COUNT_TIMEOUT_MS,
+                                        stats_action_reply, p)) {
         free(p);
         done(done_arg, 0);
     }

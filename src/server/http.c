@@ -1,5 +1,6 @@
 #include "server_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "../util/metrics.h"
@@ -38,8 +39,33 @@ static void http_reset(struct server_http *http)
     http->user = NULL;
 }
 
-/* Starts a request: hands it to the upper layer, which responds now or
- * later. Returns 0, or -1 to close the connection. */
+static int http_has_body(struct lws *wsi)
+{
+    char length[32];
+
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+        return 1;
+    return lws_hdr_copy(wsi, length, sizeof(length),
+                        WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
+           strtoull(length, NULL, 10) > 0;
+}
+
+/* Hands the request to the upper layer, which responds now or later. */
+static void http_dispatch(struct server_http *http)
+{
+    struct server *server = http->server;
+
+    http->state = HTTP_PENDING;
+    /* lws's own idle timeout would kill a deferred response; ours sends a
+     * 503 instead. */
+    lws_set_timeout(http->wsi, NO_PENDING_TIMEOUT, 0);
+    lws_set_timer_usecs(http->wsi,
+                        (lws_usec_t)server->options.response_timeout_ms *
+                            1000);
+    server->handlers.http_request(server->handlers.arg, http);
+}
+
+/* Starts a request. Returns 0, or -1 to close the connection. */
 static int http_begin(struct lws *wsi, struct server_http *http,
                       const char *path, size_t len)
 {
@@ -58,12 +84,13 @@ static int http_begin(struct lws *wsi, struct server_http *http,
     memcpy(http->path, path, len);
     http->path[len] = '\0';
 
-    /* lws's own idle timeout would kill a deferred response; ours sends a
-     * 503 instead. */
-    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
-    lws_set_timer_usecs(wsi, (lws_usec_t)server->options.response_timeout_ms
-                                 * 1000);
-    server->handlers.http_request(server->handlers.arg, http);
+    /* A request with a body is answered once the body has been read (and
+     * dropped: no route takes one), so lws is never left mid-body. */
+    if (http_has_body(wsi)) {
+        http->state = HTTP_BODY_WAIT;
+        return 0;
+    }
+    http_dispatch(http);
     return 0;
 }
 
@@ -74,7 +101,9 @@ static void http_abort(struct server_http *http)
                                             http);
 }
 
-/* Ends the transaction. lws may free the session memory (http itself) in
+/* Ends the transaction. NOTE: with lws 4.1 a request pipelined behind this
+ * one in the same packet waits until the client sends more; browsers do
+ * not pipeline. lws may free the session memory (http itself) in
  * lws_http_transaction_completed, so everything is released first. Returns
  * -1 to close the connection, else 0. */
 static int http_finish(struct server_http *http)
@@ -83,6 +112,30 @@ static int http_finish(struct server_http *http)
 
     http_reset(http);
     return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* Writes the response's headers and body in one go, leaving the
+ * connection for the caller to end. Returns 0 or -1. */
+static int http_write_now(struct server_http *http)
+{
+    unsigned char headers[LWS_PRE + 1024];
+    unsigned char *start = headers + LWS_PRE, *p = start;
+    unsigned char *end = headers + sizeof(headers) - 1;
+
+    if (lws_add_http_common_headers(http->wsi, (unsigned int)http->status,
+                                    http->content_type, http->body.len, &p,
+                                    end) ||
+        lws_add_http_header_by_token(http->wsi, WSI_TOKEN_CONNECTION,
+                                     (const unsigned char *)"close", 5, &p,
+                                     end) ||
+        lws_finalize_write_http_header(http->wsi, start, &p, end))
+        return -1;
+    if (strcmp(http->method, "HEAD") && http->body.len &&
+        lws_write(http->wsi, (unsigned char *)buf_data(&http->body),
+                  http->body.len, LWS_WRITE_HTTP_FINAL) <
+            (int)http->body.len)
+        return -1;
+    return 0;
 }
 
 static int http_write_headers(struct server_http *http)
@@ -124,6 +177,34 @@ static int http_write_body(struct server_http *http)
     return http_finish(http);
 }
 
+/*
+ * Answers a request whose body has been read, inside BODY_COMPLETION, and
+ * closes the connection. lws 4.1 calls BODY_COMPLETION again and again
+ * unless the transaction ends there, and ending it there with a request
+ * pipelined behind makes lws spin, so the connection is closed after the
+ * answer. Routes answer requests with a body at once (404 or 405); one that
+ * would not is told the client went away and the request gets a 405.
+ */
+static int http_answer_body_request(struct server_http *http)
+{
+    static const char no_body[] = "This server takes no request bodies.\n";
+
+    if (!strcmp(http->method, "GET") || !strcmp(http->method, "HEAD"))
+        server_http_respond(http, 400, "text/plain", no_body,
+                            sizeof(no_body) - 1);
+    else
+        http_dispatch(http);
+    if (http->state == HTTP_PENDING) {
+        http_abort(http);
+        server_http_respond(http, 405, "text/plain", no_body,
+                            sizeof(no_body) - 1);
+    }
+    if (http->state == HTTP_HEADERS)
+        http_write_now(http);
+    http_reset(http);
+    return -1;
+}
+
 /* Writes the next part of a queued response. Returns -1 to close. */
 static int http_writable(struct server_http *http)
 {
@@ -155,8 +236,11 @@ int server_http_callback(struct lws *wsi, enum lws_callback_reasons reason,
     case LWS_CALLBACK_HTTP:
         return http_begin(wsi, http, in, strlen(in));
     case LWS_CALLBACK_HTTP_BODY:
+        return 0; /* no route takes a body: it is dropped */
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        return 0; /* no route takes a body */
+        if (http->state == HTTP_BODY_WAIT)
+            return http_answer_body_request(http);
+        return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return http_writable(http);
     case LWS_CALLBACK_TIMER:

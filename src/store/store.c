@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/list.h"
 #include "../util/metrics.h"
 #include "redis_link.h"
 
@@ -22,6 +23,26 @@ struct store {
     char error[768];
     char *channels[MAX_CHANNELS];
     int channel_count;
+    struct list retries;            /* of struct store_retry */
+    lws_sorted_usec_list_t sul_retries;
+    int freeing;
+};
+
+/*
+ * A command that is safe to send twice, kept until it gets a reply or its
+ * deadline passes: when the connection drops before the reply, it is sent
+ * again after the reconnect. Owned by the store's retries list.
+ */
+struct store_retry {
+    struct list_node node;
+    struct store *store;
+    store_reply_fn fn;
+    void *arg;
+    double deadline;
+    int in_flight;
+    int argc;
+    char **argv;
+    size_t *lengths;
 };
 
 /* One command in flight; freed when its reply (or failure) arrives. */
@@ -60,14 +81,19 @@ static void store_on_select(redisAsyncContext *ac, void *r, void *data)
     }
 }
 
+static void retry_send(struct store_retry *retry);
+
 static void commands_connected(void *arg, redisAsyncContext *ac)
 {
     struct store *store = arg;
+    struct list_node *n;
 
     if (store->addr.db)
         redisAsyncCommand(ac, store_on_select, store, "SELECT %d",
                           store->addr.db);
     store->error[0] = '\0';
+    list_for_each(&store->retries, n)
+        retry_send(list_entry(n, struct store_retry, node));
     store->listener.up_changed(store->arg, 1);
 }
 
@@ -156,6 +182,7 @@ struct store *store_new(struct lws_context *context, struct lws_vhost *vhost,
     store->addr = *addr;
     store->listener = *listener;
     store->arg = arg;
+    list_init(&store->retries);
     snprintf(store->url, sizeof(store->url), "%s", url);
     snprintf(store->error, sizeof(store->error),
              "Redis at %s: not connected yet", url);
@@ -175,12 +202,19 @@ fail:
     return NULL;
 }
 
+static void retry_finish(struct store_retry *retry, redisReply *reply);
+
 void store_free(struct store *store)
 {
     if (!store)
         return;
+    store->freeing = 1;
+    lws_sul_cancel(&store->sul_retries);
     redis_link_free(store->subscriber);
     redis_link_free(store->commands);
+    while (store->retries.count)
+        retry_finish(list_entry(store->retries.head.next, struct store_retry,
+                                node), NULL);
     for (int i = 0; i < store->channel_count; i++)
         free(store->channels[i]);
     free(store);
@@ -245,4 +279,107 @@ int store_subscribe(struct store *store, const char *channel)
     store->channels[store->channel_count++] = copy;
     store_send_subscribe(store, channel);
     return 0;
+}
+
+static void retry_finish(struct store_retry *retry, redisReply *reply)
+{
+    list_remove(&retry->store->retries, &retry->node);
+    retry->fn(retry->arg, reply);
+    for (int i = 0; i < retry->argc; i++)
+        free(retry->argv[i]);
+    free(retry->argv);
+    free(retry->lengths);
+    free(retry);
+}
+
+static void retries_check_cb(lws_sorted_usec_list_t *sul)
+{
+    struct store *store = lws_container_of(sul, struct store, sul_retries);
+    double now = metrics_now();
+    struct list_node *n = store->retries.head.next, *next;
+
+    for (; n != &store->retries.head; n = next) {
+        struct store_retry *retry = list_entry(n, struct store_retry, node);
+        next = n->next;
+        if (!retry->in_flight && now >= retry->deadline)
+            retry_finish(retry, NULL);
+    }
+    if (store->retries.count)
+        lws_sul_schedule(store->context, 0, &store->sul_retries,
+                         retries_check_cb, 100 * LWS_US_PER_MS);
+}
+
+static void retry_reply(void *arg, redisReply *reply)
+{
+    struct store_retry *retry = arg;
+    struct store *store = retry->store;
+
+    retry->in_flight = 0;
+    if (reply || store->freeing || metrics_now() >= retry->deadline) {
+        retry_finish(retry, reply);
+        return;
+    }
+    /* The connection dropped before the reply: send it again once the
+     * store reconnects, unless the deadline passes first. */
+    lws_sul_schedule(store->context, 0, &store->sul_retries,
+                     retries_check_cb, 100 * LWS_US_PER_MS);
+}
+
+static void retry_send(struct store_retry *retry)
+{
+    if (retry->in_flight)
+        return;
+    retry->in_flight = store_command(retry->store, retry_reply, retry,
+                                     retry->argc,
+                                     (const char **)retry->argv,
+                                     retry->lengths) != NULL;
+}
+
+/* Copies the arguments, so the command can be sent again later. */
+static int retry_copy_args(struct store_retry *retry, int argc,
+                           const char **argv)
+{
+    retry->argv = calloc((size_t)argc, sizeof(*retry->argv));
+    retry->lengths = calloc((size_t)argc, sizeof(*retry->lengths));
+    if (!retry->argv || !retry->lengths)
+        return -1;
+    retry->argc = argc;
+    for (int i = 0; i < argc; i++) {
+        retry->lengths[i] = strlen(argv[i]);
+        retry->argv[i] = strdup(argv[i]);
+        if (!retry->argv[i])
+            return -1;
+    }
+    return 0;
+}
+
+int store_command_retry(struct store *store, store_reply_fn fn, void *arg,
+                        int timeout_ms, int argc, const char **argv)
+{
+    struct store_retry *retry = calloc(1, sizeof(*retry));
+
+    if (!retry || !store_is_up(store) ||
+        retry_copy_args(retry, argc, argv))
+        goto fail;
+    retry->store = store;
+    retry->fn = fn;
+    retry->arg = arg;
+    retry->deadline = metrics_now() + timeout_ms / 1000.0;
+    list_push(&store->retries, &retry->node);
+    retry_send(retry);
+    if (!retry->in_flight) {
+        list_remove(&store->retries, &retry->node);
+        goto fail;
+    }
+    return 0;
+
+fail:
+    if (retry) {
+        for (int i = 0; i < retry->argc; i++)
+            free(retry->argv[i]);
+        free(retry->argv);
+        free(retry->lengths);
+        free(retry);
+    }
+    return -1;
 }

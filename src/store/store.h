@@ -66,6 +66,16 @@ struct store_request *store_command(struct store *store, store_reply_fn fn,
                                     void *arg, int argc, const char **argv,
                                     const size_t *lengths);
 
+/*
+ * Sends a command that is safe to run twice (it must check itself whether
+ * it ran, for example with SET NX of a request id). If the connection drops
+ * before the reply, the command is sent again after the reconnect, until
+ * timeout_ms passes; fn then gets NULL. Returns 0, or -1 when the store is
+ * down or out of memory (fn is then never called).
+ */
+int store_command_retry(struct store *store, store_reply_fn fn, void *arg,
+                        int timeout_ms, int argc, const char **argv);
+
 /* Stops fn from being called; the reply is discarded when it arrives. Only
  * valid before fn has been called. */
 void store_cancel(struct store_request *request);

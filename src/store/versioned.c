@@ -20,6 +20,16 @@ const char store_version_bump_lua[] = BUMP_LUA;
 static const char incr_script[] =
     BUMP_LUA "redis.call('INCR', KEYS[1])\nreturn bump(KEYS[2])\n";
 
+/* KEYS: key, version, marker. ARGV: marker lifetime in seconds. Counts
+ * once per marker, so sending it again after a lost reply is safe. */
+static const char incr_once_script[] =
+    BUMP_LUA
+    "if redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[1]) then\n"
+    "  redis.call('INCR', KEYS[1])\n"
+    "  return bump(KEYS[2])\n"
+    "end\n"
+    "return tonumber(redis.call('GET', KEYS[2]) or '0')\n";
+
 /* KEYS: key, version. ARGV: value. */
 static const char set_script[] =
     BUMP_LUA "redis.call('SET', KEYS[1], ARGV[1])\nreturn bump(KEYS[2])\n";
@@ -37,6 +47,16 @@ struct store_request *store_versioned_incr(struct store *store,
     const char *argv[5] = {"EVAL", incr_script, "2", key, version_key};
 
     return store_command(store, fn, arg, 5, argv, NULL);
+}
+
+int store_versioned_incr_once(struct store *store, const char *key,
+                              const char *version_key, const char *marker_key,
+                              int timeout_ms, store_reply_fn fn, void *arg)
+{
+    const char *argv[7] = {"EVAL", incr_once_script, "3", key, version_key,
+                           marker_key, "300"};
+
+    return store_command_retry(store, fn, arg, timeout_ms, 7, argv);
 }
 
 struct store_request *store_versioned_set(struct store *store,

@@ -20,6 +20,17 @@ struct store_request *store_versioned_incr(struct store *store,
                                            const char *version_key,
                                            store_reply_fn fn, void *arg);
 
+/*
+ * INCR key and bump version_key once per marker_key: a request id that the
+ * script records for 5 minutes. If the connection drops before the reply,
+ * the command is sent again after the reconnect (until timeout_ms), and the
+ * marker keeps it from counting twice. Reply: integer, the version. Returns
+ * 0, or -1 when the store is down.
+ */
+int store_versioned_incr_once(struct store *store, const char *key,
+                              const char *version_key, const char *marker_key,
+                              int timeout_ms, store_reply_fn fn, void *arg);
+
 /* SET key value and bump version_key. Reply: integer, the new version. */
 struct store_request *store_versioned_set(struct store *store,
                                           const char *key, const char *value,
