@@ -50,6 +50,8 @@ static int http_has_body(struct lws *wsi)
            strtoull(length, NULL, 10) > 0;
 }
 
+static int http_answer_body_request(struct server_http *http);
+
 /* Hands the request to the upper layer, which responds now or later. */
 static void http_dispatch(struct server_http *http)
 {
@@ -84,12 +86,8 @@ static int http_begin(struct lws *wsi, struct server_http *http,
     memcpy(http->path, path, len);
     http->path[len] = '\0';
 
-    /* A request with a body is answered once the body has been read (and
-     * dropped: no route takes one), so lws is never left mid-body. */
-    if (http_has_body(wsi)) {
-        http->state = HTTP_BODY_WAIT;
-        return 0;
-    }
+    if (http_has_body(wsi))
+        return http_answer_body_request(http);
     http_dispatch(http);
     return 0;
 }
@@ -114,8 +112,9 @@ static int http_finish(struct server_http *http)
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
-/* Writes the response's headers and body in one go, leaving the
- * connection for the caller to end. Returns 0 or -1. */
+/* Writes the response's headers, with "Connection: close", and body in one
+ * go, outside a writable callback, as lws allows while it handles the
+ * request's headers. Returns 0 or -1. */
 static int http_write_now(struct server_http *http)
 {
     unsigned char headers[LWS_PRE + 1024];
@@ -178,12 +177,12 @@ static int http_write_body(struct server_http *http)
 }
 
 /*
- * Answers a request whose body has been read, inside BODY_COMPLETION, and
- * closes the connection. lws 4.1 calls BODY_COMPLETION again and again
- * unless the transaction ends there, and ending it there with a request
- * pipelined behind makes lws spin, so the connection is closed after the
- * answer. Routes answer requests with a body at once (404 or 405); one that
- * would not is told the client went away and the request gets a 405.
+ * Answers a request with a body before its body is read, then closes the
+ * connection. lws 4.1 spins at full CPU when a request is pipelined behind
+ * a body, whether the answer waits for BODY_COMPLETION or lets lws drop the
+ * body, so no connection goes on after a body. Routes answer requests with
+ * a body at once (404 or 405); one that would not is told the client went
+ * away and the request gets a 405.
  */
 static int http_answer_body_request(struct server_http *http)
 {
@@ -238,8 +237,6 @@ int server_http_callback(struct lws *wsi, enum lws_callback_reasons reason,
     case LWS_CALLBACK_HTTP_BODY:
         return 0; /* no route takes a body: it is dropped */
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        if (http->state == HTTP_BODY_WAIT)
-            return http_answer_body_request(http);
         return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return http_writable(http);

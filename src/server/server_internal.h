@@ -26,7 +26,6 @@ struct server {
 
 enum http_state {
     HTTP_IDLE,       /* no request, or one being read */
-    HTTP_BODY_WAIT,  /* its body is still arriving; dispatched after it */
     HTTP_PENDING,    /* handed to the upper layer, no response yet */
     HTTP_HEADERS,    /* response queued, headers not yet written */
     HTTP_BODY,       /* headers written, body next */
