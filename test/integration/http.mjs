@@ -3,11 +3,12 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
     SOURCE_ROOT, startRedis, startServer, httpGet, httpRequest, pageProp,
-    redisTotal,
+    redisTotal, sleep,
 } from '../lib/harness.mjs';
 
 let redis;
@@ -175,3 +176,20 @@ test('path traversal never leaks files', async () => {
     const health = await httpGet(`${server.url}/healthz`);
     assert.equal(health.status, 200, 'server still serves after traversal');
 });
+
+test('pipelined body keeps server serving', async () => {
+    // lws 4.1 once spun at full CPU on a keep-alive connection that had a
+    // request pipelined behind a request body, and stopped serving anyone.
+    const raw = net.connect(server.port, '127.0.0.1');
+    await new Promise((resolve) => raw.once('connect', resolve));
+    raw.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' +
+        'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc' +
+        'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc');
+    raw.on('error', () => {});
+    await sleep(300);
+
+    const health = await httpGet(`${server.url}/healthz`, { timeoutMs: 3000 });
+    assert.equal(health.status, 200);
+    raw.destroy();
+});
+
