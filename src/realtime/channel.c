@@ -136,23 +136,27 @@ static void channel_update(struct realtime_channel *channel,
                            unsigned long long version)
 {
     unsigned long long previous;
-    int changed;
+    struct buf diff, full, old;
 
-    if (channel->state) {
-        changed = channel_encode(channel, &channel->diff_frame,
-                                 channel->state, state, version);
-        if (changed <= 0) {
-            view_state_free(state);
-            return;
-        }
-    }
-    if (channel_encode(channel, &channel->full_frame, NULL, state,
-                       version) < 0) {
+    /* Encode aside: the frames in use must not change unless the state
+     * does, or a lagging socket would be sent a frame for a version the
+     * channel never reached. */
+    buf_init(&diff, server_frame_headroom);
+    buf_init(&full, server_frame_headroom);
+    if ((channel->state &&
+         channel_encode(channel, &diff, channel->state, state, version) <= 0) ||
+        channel_encode(channel, &full, NULL, state, version) < 0) {
+        buf_free(&diff);
+        buf_free(&full);
         view_state_free(state);
         return;
     }
-    if (!channel->state)
-        buf_reset(&channel->diff_frame);
+    old = channel->diff_frame;
+    channel->diff_frame = diff;
+    buf_free(&old);
+    old = channel->full_frame;
+    channel->full_frame = full;
+    buf_free(&old);
     previous = channel->state ? channel->version : 0;
     channel->diff_from = previous;
     view_state_free(channel->state);
