@@ -168,9 +168,46 @@ static void store_version(struct protocol_parse *p, const char *channel,
     m->version_count++;
 }
 
+/*
+ * Joins surrogate pairs in place. LEJP decodes each \\uD8xx\\uDCxx escape
+ * on its own into a 3-byte sequence, which is not valid UTF-8; the pair
+ * becomes the 4-byte sequence of its code point. Returns the new length.
+ */
+static size_t join_surrogates(char *s, size_t len)
+{
+    unsigned char *u = (unsigned char *)s;
+    size_t in = 0, out = 0;
+    unsigned int high, low, cp;
+
+    while (in < len) {
+        if (in + 6 <= len && u[in] == 0xed && (u[in + 1] & 0xf0) == 0xa0 &&
+            u[in + 3] == 0xed && (u[in + 4] & 0xf0) == 0xb0) {
+            high = ((u[in + 1] & 0x0fu) << 6) | (u[in + 2] & 0x3fu);
+            low = ((u[in + 4] & 0x0fu) << 6) | (u[in + 5] & 0x3fu);
+            cp = 0x10000 + (high << 10) + low;
+            u[out++] = (unsigned char)(0xf0 | (cp >> 18));
+            u[out++] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+            u[out++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+            u[out++] = (unsigned char)(0x80 | (cp & 0x3f));
+            in += 6;
+        } else {
+            u[out++] = u[in++];
+        }
+    }
+    s[out] = '\0';
+    return out;
+}
+
 static void parse_string_end(struct protocol_parse *p, const char *path)
 {
-    const char *text = buf_data(&p->text);
+    char *text = buf_data(&p->text);
+
+    p->text.len = join_surrogates(text, p->text.len);
+    if (memchr(text, '\0', p->text.len)) {
+        parse_error(p, "%s", "strings must not contain U+0000");
+        p->string = FIELD_NONE;
+        return;
+    }
 
     if (p->string == FIELD_INPUT)
         store_input(p, member_of(p, path), text, p->text.len);
@@ -199,6 +236,21 @@ static void parse_member_scalar(struct protocol_parse *p, const char *path,
     store_input(p, member_of(p, path), text, strlen(text));
 }
 
+/* Returns 1 if text is an integer as JSON writes it: -?(0|[1-9][0-9]*).
+ * LEJP also passes leading zeros and exponents as integers. */
+static int is_json_integer(const char *text)
+{
+    if (*text == '-')
+        text++;
+    if (*text == '0')
+        return text[1] == '\0';
+    if (*text < '1' || *text > '9')
+        return 0;
+    while (*text >= '0' && *text <= '9')
+        text++;
+    return *text == '\0';
+}
+
 /* A value of a top-level member. */
 static void parse_top_value(struct protocol_parse *p, enum field field,
                             char reason, const char *text)
@@ -209,6 +261,10 @@ static void parse_top_value(struct protocol_parse *p, enum field field,
         p->string = field;
         buf_reset(&p->text);
     } else if (reason == LEJPCB_VAL_NUM_INT && field == FIELD_ID) {
+        if (!is_json_integer(text)) {
+            parse_wrong_type(p, FIELD_ID);
+            return;
+        }
         store_field(p, FIELD_ID, text, strlen(text));
         p->msg->id_is_number = !p->msg->error[0];
     } else if (reason == LEJPCB_OBJECT_START &&
@@ -307,6 +363,32 @@ static int protocol_lejp(const char *data, size_t len,
     return 0;
 }
 
+/* Longest number the protocol reads; LEJP fails on longer ones as if the
+ * JSON were invalid, so they are turned away as too long first. */
+#define MAX_NUMBER_DIGITS 24
+
+/* Returns 1 if a number outside the strings of data has more digits than
+ * MAX_NUMBER_DIGITS. */
+static int has_long_number(const char *data, size_t len)
+{
+    int in_string = 0, escaped = 0;
+    size_t run = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        char c = data[i];
+        if (in_string) {
+            in_string = escaped || c != '"';
+            escaped = !escaped && c == '\\';
+            continue;
+        }
+        in_string = c == '"';
+        run = (c >= '0' && c <= '9') ? run + 1 : 0;
+        if (run > MAX_NUMBER_DIGITS)
+            return 1;
+    }
+    return 0;
+}
+
 static const char *first_non_space(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++)
@@ -361,8 +443,20 @@ enum protocol_result protocol_parse(const char *data, size_t len,
                  start ? "a message must be a JSON object" : "empty");
         return PROTOCOL_INVALID_JSON;
     }
+    if (has_long_number(data, len)) {
+        snprintf(msg->error, sizeof(msg->error),
+                 "a number in the message is longer than %d digits",
+                 MAX_NUMBER_DIGITS);
+        return PROTOCOL_BAD_REQUEST;
+    }
     r = protocol_lejp(data, len, &p);
     buf_free(&p.text);
+    resolve_input(msg);
+    if (r == LEJP_REJECT_NUM_TOO_LONG) {
+        snprintf(msg->error, sizeof(msg->error),
+                 "a number in the message is too long");
+        return PROTOCOL_BAD_REQUEST;
+    }
     if (r) {
         snprintf(msg->error, sizeof(msg->error), "invalid JSON: %s",
                  r == LEJP_CONTINUE ? "unexpected end of message"
@@ -370,7 +464,6 @@ enum protocol_result protocol_parse(const char *data, size_t len,
                  : lejp_error_to_string(r));
         return PROTOCOL_INVALID_JSON;
     }
-    resolve_input(msg);
     result = protocol_check(&p);
     return result;
 }

@@ -216,6 +216,53 @@ static void test_many_inputs(void)
     buf_free(&b);
 }
 
+static void test_id_fidelity(void)
+{
+    static const char *const bad_ids[] = {"007", "-00", "1e5", "1e-",
+                                          "01.5"};
+    struct protocol_message m;
+    struct buf b;
+    char text[96];
+
+    for (size_t i = 0; i < sizeof(bad_ids) / sizeof(bad_ids[0]); i++) {
+        snprintf(text, sizeof(text), "{\"action\":\"ping\",\"id\":%s}",
+                 bad_ids[i]);
+        CHECK(parse(text, &m) != PROTOCOL_OK, text);
+        CHECK(!m.has_id, "a number JSON does not allow is no id");
+        protocol_message_free(&m);
+    }
+
+    CHECK(parse("{\"action\":\"ping\",\"id\":-0}", &m) == PROTOCOL_OK,
+          "-0 is a JSON integer");
+    protocol_message_free(&m);
+
+    CHECK(parse("{\"action\":\"ping\",\"id\":\"\\ud83d\\ude00\"}", &m) ==
+          PROTOCOL_OK, "escaped surrogate pair parses");
+    CHECK_STR(m.id, "\xf0\x9f\x98\x80", "surrogate pair joined into UTF-8");
+    buf_init(&b, 0);
+    protocol_encode_reply(&b, &m, 200, "pong", NULL);
+    CHECK_CONTAINS(buf_data(&b), "\"id\":\"\xf0\x9f\x98\x80\"",
+                   "reply echoes the emoji");
+    buf_free(&b);
+    protocol_message_free(&m);
+
+    CHECK(parse("{\"action\":\"ping\",\"id\":\"a\\u0000b\"}", &m) ==
+          PROTOCOL_BAD_REQUEST, "NUL in a string is rejected");
+    CHECK_CONTAINS(m.error, "U+0000", "error names U+0000");
+    protocol_message_free(&m);
+
+    CHECK(parse("{\"action\":\"ping\",\"id\":"
+                "1111111111111111111111111111111111111111}", &m) ==
+          PROTOCOL_BAD_REQUEST, "a number too long for LEJP is a 400");
+    CHECK_CONTAINS(m.error, "longer than 24 digits", "error says too long");
+    protocol_message_free(&m);
+
+    CHECK(parse("{\"action\":\"ping\",\"id\":\"1111111111111111111111111111111"
+                "11111111111\\\"\"}", &m) == PROTOCOL_OK,
+          "long digit runs inside strings are fine");
+    protocol_message_free(&m);
+}
+
 static void test_versions(void)
 {
     struct protocol_message m;
@@ -253,6 +300,7 @@ int main(void)
     test_bad_input();
     test_many_inputs();
     test_versions();
+    test_id_fidelity();
     test_route_reply();
     test_valid();
     test_invalid_json();
