@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <libwebsockets.h>
 
 #define DEFAULT_REDIS_URL "redis://127.0.0.1:6379"
@@ -227,6 +229,13 @@ static enum config_result config_fail(FILE *err, const char *message)
     return CONFIG_ERROR;
 }
 
+static int is_folder(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 /* Reads the options. Returns 0, or -1 with the problem in message. */
 static int config_read_options(struct config *cfg, int argc, char **argv,
                                char *message, size_t size)
@@ -268,6 +277,12 @@ enum config_result config_parse(struct config *cfg, int argc, char **argv,
     config_defaults(cfg);
     if (config_read_options(cfg, argc, argv, message, sizeof(message)))
         return config_fail(err, message);
+    if (!is_folder(cfg->static_dir)) {
+        snprintf(message, sizeof(message),
+                 "invalid value '%s' for --static: it is not a folder",
+                 cfg->static_dir);
+        return config_fail(err, message);
+    }
     if (config_parse_redis_url(&cfg->redis, cfg->redis_url)) {
         snprintf(message, sizeof(message),
                  "invalid Redis URL '%s': expected redis://host:port[/db] "

@@ -1,8 +1,12 @@
 #include "server_internal.h"
 
+#include <errno.h>
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 const size_t server_frame_headroom = LWS_PRE;
 
@@ -107,6 +111,32 @@ static void server_fill_protocols(struct server *server)
     mount->cache_revalidate = 1;
 }
 
+/*
+ * Checks that host names an address of this machine, by binding a socket to
+ * it on any port. lws 4.1 logs a host it cannot use and goes on without
+ * listening, so the check is made before. Returns 0, or -1 after logging.
+ */
+static int server_check_host(const char *host)
+{
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *found;
+    int fd, r;
+
+    r = getaddrinfo(host, NULL, &hints, &found);
+    if (r) {
+        lwsl_err("server: cannot listen on %s: %s\n", host, gai_strerror(r));
+        return -1;
+    }
+    fd = socket(found->ai_family, SOCK_STREAM, 0);
+    r = fd < 0 ? -1 : bind(fd, found->ai_addr, found->ai_addrlen);
+    if (r)
+        lwsl_err("server: cannot listen on %s: %s\n", host, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    freeaddrinfo(found);
+    return r ? -1 : 0;
+}
+
 struct server *server_new(const struct server_options *options)
 {
     struct server *server = calloc(1, sizeof(*server));
@@ -114,6 +144,10 @@ struct server *server_new(const struct server_options *options)
 
     if (!server)
         return NULL;
+    if (server_check_host(options->host)) {
+        free(server);
+        return NULL;
+    }
     list_init(&server->sockets);
     server_copy_options(server, options);
     server_fill_protocols(server);

@@ -61,7 +61,7 @@ enum socket_state {
     SOCKET_LOST,
 };
 
-/* One socket as the coordinator sees it, written by its worker. */
+/* One socket's state, written by its worker and read by the coordinator. */
 struct socket_record {
     _Atomic long long total;    /* highest total pushed, -1 before any */
     _Atomic long long total_ns; /* CLOCK_MONOTONIC when total last grew */
