@@ -66,7 +66,7 @@ static void test_options(void)
                           "--templates",
                           "/t",
                           "--static",
-                          "/s",
+                          "/tmp",
                           "--log-level",
                           "debug",
                           "--presence-ttl",
@@ -79,7 +79,7 @@ static void test_options(void)
     CHECK(cfg.redis.is_unix, "unix:// URL is a Unix socket");
     CHECK_STR(cfg.redis.path, "/run/redis.sock", "unix socket path");
     CHECK_STR(cfg.templates_dir, "/t", "--templates");
-    CHECK_STR(cfg.static_dir, "/s", "--static");
+    CHECK_STR(cfg.static_dir, "/tmp", "--static");
     CHECK(cfg.presence_ttl == 30, "--presence-ttl");
 }
 
@@ -110,6 +110,7 @@ static void test_errors(void)
     const char *ttl[] = {"--presence-ttl", "1", NULL};
     const char *extra[] = {"serve", NULL};
     const char *empty[] = {"--host", "", NULL};
+    const char *no_folder[] = {"--static", "/nonexistent/static", NULL};
 
     check_rejected(unknown, "unknown option '--colour'", "unknown option");
     check_rejected(missing, "needs a value", "option without value");
@@ -126,6 +127,8 @@ static void test_errors(void)
     check_rejected(ttl, "for --presence-ttl", "ttl below 2 s");
     check_rejected(extra, "unexpected argument 'serve'", "positional arg");
     check_rejected(empty, "for --host", "empty host");
+    check_rejected(no_folder, "for --static: it is not a folder",
+                   "missing static folder");
 }
 
 static void test_help_and_version(void)
