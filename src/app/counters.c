@@ -247,17 +247,52 @@ static void route_index(void *arg, struct realtime_request *request)
 }
 
 /* Route /healthz: 200 while Redis answers, for load balancers. */
+static void respond_unhealthy(struct app *app,
+                              struct realtime_request *request)
+{
+    char body[900];
+
+    snprintf(body, sizeof(body), "unavailable: %s\n",
+             store_is_up(app->store) ? "Redis did not answer PING"
+                                     : store_error(app->store));
+    realtime_respond(request, 503, "text/plain", body, strlen(body));
+}
+
+/* A /healthz waiting for Redis to answer PING. */
+struct health_check {
+    struct app *app;
+    struct realtime_request *request;
+};
+
+static void healthz_pong(void *arg, redisReply *reply)
+{
+    struct health_check *check = arg;
+
+    if (reply && reply->type == REDIS_REPLY_STATUS)
+        realtime_respond(check->request, 200, "text/plain", "ok\n", 3);
+    else
+        respond_unhealthy(check->app, check->request);
+    free(check);
+}
+
+/* Route /healthz: 200 once Redis answers a PING, for load balancers. A
+ * stalled Redis answers nothing, and the server's response timeout then
+ * gives the 503. */
 static void route_healthz(void *arg, struct realtime_request *request)
 {
     struct app *app = arg;
-    char body[900];
+    struct health_check *check = malloc(sizeof(*check));
+    const char *argv[1] = {"PING"};
 
-    if (store_is_up(app->store)) {
-        realtime_respond(request, 200, "text/plain", "ok\n", 3);
-        return;
+    if (check) {
+        check->app = app;
+        check->request = request;
     }
-    snprintf(body, sizeof(body), "unavailable: %s\n", store_error(app->store));
-    realtime_respond(request, 503, "text/plain", body, strlen(body));
+    if (!check || !store_command(app->store, healthz_pong, check, 1, argv,
+                                 NULL)) {
+        free(check);
+        respond_unhealthy(app, request);
+    }
 }
 
 /* Route /metrics: the Prometheus text format, for monitoring. */

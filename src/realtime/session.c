@@ -120,9 +120,16 @@ int realtime_socket_opened(void *arg, struct server_socket *socket)
     list_init(&s->replies);
     list_init(&s->requests);
     server_socket_set_user(socket, s);
-    if (server_socket_query(socket, "token", value, sizeof(value)) > 0 &&
-        session_check_token(s, value, &token, channels))
+    switch (server_socket_query(socket, "token", value, sizeof(value))) {
+    case -1:
+        break; /* an anonymous socket */
+    case -2:
+        session_reject(s, "invalid token: too long");
         return 0;
+    default:
+        if (session_check_token(s, value, &token, channels))
+            return 0;
+    }
 
     /* Count the join before reading any channel, so that the first state
      * this socket gets already includes it. */

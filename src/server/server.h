@@ -109,7 +109,7 @@ int server_socket_has_origin(const struct server_socket *socket);
 /* Returns the peer's address as text, for logs. */
 const char *server_socket_peer(const struct server_socket *socket);
 /* Copies the URL-decoded query argument `name` into out. Returns its
- * length, or -1 when absent or too long. */
+ * length, -1 when it is absent, or -2 when it does not fit in out. */
 int server_socket_query(struct server_socket *socket, const char *name,
                         char *out, size_t out_len);
 /* Asks for a socket_writable event. */

@@ -240,7 +240,8 @@ void *server_socket_user(const struct server_socket *socket)
 int server_socket_query(struct server_socket *socket, const char *name,
                         char *out, size_t out_len)
 {
-    char key[64], arg[2048];
+    /* Larger than lws's whole header buffer, so any argument fits. */
+    char key[64], arg[8192];
     const char *value;
     size_t n;
 
@@ -250,7 +251,7 @@ int server_socket_query(struct server_socket *socket, const char *name,
         return -1;
     n = strlen(value);
     if (n >= out_len)
-        return -1;
+        return -2;
     memcpy(out, value, n + 1);
     return (int)n;
 }
