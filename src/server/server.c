@@ -20,6 +20,7 @@ static int server_is_socket_reason(enum lws_callback_reasons reason)
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
     case LWS_CALLBACK_ESTABLISHED:
     case LWS_CALLBACK_RECEIVE:
+    case LWS_CALLBACK_RECEIVE_PONG:
     case LWS_CALLBACK_SERVER_WRITEABLE:
     case LWS_CALLBACK_CLOSED:
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
@@ -47,22 +48,37 @@ static int server_callback(struct lws *wsi, enum lws_callback_reasons reason,
     return server_http_callback(wsi, reason, &session->u.http, in, len);
 }
 
-/* Raises the open-file limit to its hard maximum and returns the number of
- * descriptors lws may use. */
-static unsigned int server_fd_limit(void)
+/*
+ * Sets the open-file limit lws sizes its tables by: the hard maximum less
+ * FD_RESERVE. lws stops accepting when its table is full, before the
+ * process runs out. (Passing a smaller fd_limit_per_thread instead would
+ * make lws look every descriptor up by a linear scan.) Returns the limit
+ * to restore once the context exists.
+ */
+static rlim_t server_limit_fds_for_lws(void)
 {
     struct rlimit limit;
 
     if (getrlimit(RLIMIT_NOFILE, &limit))
-        return 1024 - FD_RESERVE;
-    if (limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &limit))
-            getrlimit(RLIMIT_NOFILE, &limit);
+        return 0;
+    if (limit.rlim_max > 1000000)
+        limit.rlim_max = 1000000;
+    limit.rlim_cur = limit.rlim_max > 2 * FD_RESERVE
+                         ? limit.rlim_max - FD_RESERVE
+                         : limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+    return limit.rlim_max;
+}
+
+/* Gives the process the whole limit again, reserve included. */
+static void server_restore_fds(rlim_t max)
+{
+    struct rlimit limit;
+
+    if (max && !getrlimit(RLIMIT_NOFILE, &limit)) {
+        limit.rlim_cur = max;
+        setrlimit(RLIMIT_NOFILE, &limit);
     }
-    if (limit.rlim_cur > 1000000)
-        limit.rlim_cur = 1000000;
-    return (unsigned int)limit.rlim_cur - FD_RESERVE;
 }
 
 static void server_copy_options(struct server *server,
@@ -141,6 +157,7 @@ struct server *server_new(const struct server_options *options)
 {
     struct server *server = calloc(1, sizeof(*server));
     struct lws_context_creation_info info;
+    rlim_t fd_max;
 
     if (!server)
         return NULL;
@@ -158,19 +175,16 @@ struct server *server_new(const struct server_options *options)
     info.protocols = server->protocols;
     info.mounts = &server->mount;
     info.user = server;
-    info.fd_limit_per_thread = server_fd_limit();
     info.timeout_secs = 10;
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 |
                    LWS_SERVER_OPTION_DISABLE_IPV6;
     info.vhost_name = "ringserver";
-    /* lws pings a socket idle for half the timeout and drops it when no
-     * pong came within the whole timeout. */
-    server->idle_policy.secs_since_valid_ping =
-        (uint16_t)(options->idle_timeout / 2);
-    server->idle_policy.secs_since_valid_hangup =
-        (uint16_t)options->idle_timeout;
+    /* No lws validity timers: they sit in one sorted list, so each socket
+     * costs a walk of it. socket.c checks idleness with one timer. */
     info.retry_and_idle_policy = &server->idle_policy;
+    fd_max = server_limit_fds_for_lws();
     server->context = lws_create_context(&info);
+    server_restore_fds(fd_max);
     if (!server->context) {
         lwsl_err("server: cannot listen on http://%s:%d/\n",
                  options->host, options->port);
@@ -178,6 +192,7 @@ struct server *server_new(const struct server_options *options)
         return NULL;
     }
     server->vhost = lws_get_vhost_by_name(server->context, "ringserver");
+    server_socket_start_idle_checks(server);
     lwsl_notice("server: listening on http://%s:%d/\n", options->host,
                 options->port);
     return server;
@@ -236,6 +251,7 @@ void server_free(struct server *server)
 {
     if (!server)
         return;
+    lws_sul_cancel(&server->sul_idle);
     lws_context_destroy(server->context);
     free(server);
 }

@@ -16,7 +16,8 @@ struct server {
     char socket_path[64];
     char subprotocol[32];
     struct lws_http_mount mount;
-    lws_retry_bo_t idle_policy;
+    lws_retry_bo_t idle_policy;     /* all zero: lws checks no idleness */
+    lws_sorted_usec_list_t sul_idle;
     char allow_origins[SERVER_MAX_ORIGINS][256];
     struct lws_protocols protocols[3];
     struct list sockets;        /* of struct server_socket */
@@ -53,6 +54,9 @@ struct server_socket {
     int opened;             /* socket_opened accepted it */
     int skipping;           /* rest of an oversized or binary message */
     int has_origin;         /* the upgrade carried an Origin header */
+    lws_usec_t last_heard;  /* last frame or pong from the peer */
+    int ping_due;           /* send a ping at the next writable */
+    int ping_sent;          /* waiting for its pong */
     char peer[48];          /* address, for logs */
     int close_code;         /* non-zero: close at the next writable */
     char close_reason[64];
@@ -71,6 +75,7 @@ struct server_session {
 int server_http_callback(struct lws *wsi, enum lws_callback_reasons reason,
                          struct server_http *http, void *in, size_t len);
 int server_socket_confirm_upgrade(struct lws *wsi, struct server *server);
+void server_socket_start_idle_checks(struct server *server);
 int server_socket_callback(struct lws *wsi, enum lws_callback_reasons reason,
                            struct server_socket *socket, void *in,
                            size_t len);

@@ -107,6 +107,64 @@ int server_socket_confirm_upgrade(struct lws *wsi, struct server *server)
     return 1;
 }
 
+static void socket_heard(struct server_socket *socket)
+{
+    socket->last_heard = lws_now_usecs();
+    socket->ping_sent = 0;
+}
+
+/*
+ * Checks every socket against the idle timeout, from one timer: a socket
+ * silent for half the timeout gets a ping, and one silent for all of it
+ * (no frame, no pong) is dropped, which counts as a leave.
+ */
+static void socket_check_idle(lws_sorted_usec_list_t *sul)
+{
+    struct server *server = lws_container_of(sul, struct server, sul_idle);
+    lws_usec_t now = lws_now_usecs();
+    lws_usec_t timeout = (lws_usec_t)server->options.idle_timeout *
+                         LWS_USEC_PER_SEC;
+    struct list_node *n;
+
+    list_for_each(&server->sockets, n) {
+        struct server_socket *socket =
+            list_entry(n, struct server_socket, node);
+        lws_usec_t silent = now - socket->last_heard;
+
+        if (silent >= timeout) {
+            lwsl_info("socket: dropping %s, silent for %d s\n", socket->peer,
+                      server->options.idle_timeout);
+            lws_set_timeout(socket->wsi, 1, LWS_TO_KILL_ASYNC);
+        } else if (silent >= timeout / 2 && !socket->ping_sent) {
+            socket->ping_due = 1;
+            lws_callback_on_writable(socket->wsi);
+        }
+    }
+    lws_sul_schedule(server->context, 0, &server->sul_idle, socket_check_idle,
+                     timeout / 4);
+}
+
+void server_socket_start_idle_checks(struct server *server)
+{
+    lws_sul_schedule(server->context, 0, &server->sul_idle, socket_check_idle,
+                     (lws_usec_t)server->options.idle_timeout *
+                         LWS_USEC_PER_SEC / 4);
+}
+
+static int socket_send_ping(struct server_socket *socket)
+{
+    /* A payload, because lws 4.1 passes an empty pong on to nobody. */
+    unsigned char frame[LWS_PRE + 4] = {0};
+
+    memcpy(frame + LWS_PRE, "ring", 4);
+    socket->ping_due = 0;
+    socket->ping_sent = 1;
+    if (lws_write(socket->wsi, frame + LWS_PRE, 4, LWS_WRITE_PING) < 0)
+        return -1;
+    lws_callback_on_writable(socket->wsi); /* for anything else due */
+    return 0;
+}
+
 static int socket_open(struct lws *wsi, struct server_socket *socket)
 {
     struct server *server = lws_context_user(lws_get_context(wsi));
@@ -117,6 +175,7 @@ static int socket_open(struct lws *wsi, struct server_socket *socket)
     socket->has_origin = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) > 0;
     lws_get_peer_simple(wsi, socket->peer, sizeof(socket->peer));
     buf_init(&socket->message, 0);
+    socket_heard(socket);
     list_push(&server->sockets, &socket->node);
     socket->opened = 1;
     if (server->handlers.socket_opened(server->handlers.arg, socket)) {
@@ -144,7 +203,7 @@ static void socket_receive(struct lws *wsi, struct server_socket *socket,
 
     if (socket->close_code)
         return;
-    lws_validity_confirmed(wsi);
+    socket_heard(socket);
     if (first)
         socket->skipping = 0;
     if (socket->skipping)
@@ -188,6 +247,8 @@ static int socket_writable(struct server_socket *socket)
                          strlen(socket->close_reason));
         return -1;
     }
+    if (socket->ping_due)
+        return socket_send_ping(socket);
     server->handlers.socket_writable(server->handlers.arg, socket);
     return socket->close_code ? -1 : 0;
 }
@@ -216,6 +277,9 @@ int server_socket_callback(struct lws *wsi, enum lws_callback_reasons reason,
         return socket_open(wsi, socket);
     case LWS_CALLBACK_RECEIVE:
         socket_receive(wsi, socket, in, len);
+        return 0;
+    case LWS_CALLBACK_RECEIVE_PONG:
+        socket_heard(socket);
         return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return socket_writable(socket);
