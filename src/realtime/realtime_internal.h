@@ -9,7 +9,7 @@
 
 #define REALTIME_MAX_NAMES 16
 #define REALTIME_NAME_MAX 48
-#define REALTIME_MAX_SUBSCRIPTIONS 8  /* channels per socket */
+#define REALTIME_MAX_SUBSCRIPTIONS 4  /* channels per socket */
 #define REALTIME_MAX_REPLIES 32       /* replies queued or due per socket */
 
 struct realtime_query {

@@ -30,10 +30,15 @@ static void http_read_method(struct server_http *http)
     }
 }
 
+/* Longest path a route may have; realtime keeps paths in 512 bytes. */
+#define HTTP_MAX_PATH 511
+
 static void http_reset(struct server_http *http)
 {
     if (http->state != HTTP_IDLE)
         http->server->http_in_flight--;
+    free(http->path);
+    http->path = NULL;
     buf_free(&http->body);
     http->state = HTTP_IDLE;
     http->user = NULL;
@@ -80,11 +85,14 @@ static int http_begin(struct lws *wsi, struct server_http *http,
     server->http_in_flight++;
     http->user = NULL;
     http_read_method(http);
-    if (len >= sizeof(http->path))
-        return server_http_respond(http, 414, "text/plain",
-                                   "URI too long\n", 13);
+    http->path = malloc(len + 1);
+    if (!http->path)
+        return -1;
     memcpy(http->path, path, len);
     http->path[len] = '\0';
+    if (len > HTTP_MAX_PATH)
+        return server_http_respond(http, 414, "text/plain",
+                                   "URI too long\n", 13);
 
     if (http_has_body(wsi))
         return http_answer_body_request(http);
@@ -290,8 +298,7 @@ int server_http_respond(struct server_http *http, int status,
     lws_set_timer_usecs(http->wsi, LWS_SET_TIMER_USEC_CANCEL);
     metrics_count_response(status);
     http->status = status;
-    snprintf(http->content_type, sizeof(http->content_type), "%s",
-             content_type);
+    http->content_type = content_type;
     buf_reset(&http->body);
     if (buf_append(&http->body, body, len)) {
         lws_set_timeout(http->wsi, 1, LWS_TO_KILL_ASYNC);

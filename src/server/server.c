@@ -114,7 +114,7 @@ static void server_fill_protocols(struct server *server)
         sizeof(struct server_session);
     /* lws keeps a receive buffer of this size for every socket; larger
      * messages arrive in parts, which socket.c puts together. */
-    server->protocols[0].rx_buffer_size = 1024;
+    server->protocols[0].rx_buffer_size = 512;
     if (server->options.internal_protocol)
         server->protocols[1] = *server->options.internal_protocol;
 

@@ -94,8 +94,10 @@ void *server_http_user(const struct server_http *http);
  * does not fit. Only valid in http_request. */
 int server_http_query_arg(struct server_http *http, int index, char *out,
                           size_t out_len);
-/* Queues the response; the body is copied. HEAD responses send no body.
- * Returns 0, or -1 when out of memory (the connection is then closed). */
+/* Queues the response; the body is copied, and content_type must be a
+ * string that lives as long as the process (a literal). HEAD responses
+ * send no body. Returns 0, or -1 when out of memory (the connection is
+ * then closed). */
 int server_http_respond(struct server_http *http, int status,
                         const char *content_type, const char *body,
                         size_t len);

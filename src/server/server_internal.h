@@ -38,9 +38,9 @@ struct server_http {
     struct server *server;
     enum http_state state;
     char method[8];
-    char path[512];
+    char *path;             /* allocated per request */
     int status;
-    char content_type[64];
+    const char *content_type;  /* static, as server_http_respond takes it */
     struct buf body;
     void *user;
 };
