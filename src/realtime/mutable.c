@@ -1,5 +1,8 @@
 #include "realtime_internal.h"
 
+static void realtime_mutable_apply(struct realtime *rt, int mutable_index,
+                                   int publish);
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,8 +110,32 @@ int realtime_add_mutator(struct realtime *rt, const char *name,
     return 0;
 }
 
+/* Applies the changes of one loop turn: at most one PUBLISH and one refresh
+ * per mutable, however many actions ran. */
+void realtime_apply_changes(void *arg)
+{
+    struct realtime *rt = arg;
+
+    for (int i = 0; i < rt->mutable_count; i++) {
+        unsigned char pending = rt->pending_changes[i];
+        rt->pending_changes[i] = 0;
+        if (pending)
+            realtime_mutable_apply(rt, i, pending & 2);
+    }
+}
+
 void realtime_mutable_changed(struct realtime *rt, int mutable_index,
                               int publish)
+{
+    if (rt->stopped)
+        return;
+    rt->pending_changes[mutable_index] |= (unsigned char)(publish ? 3 : 1);
+    if (!server_timer_pending(rt->change_timer))
+        server_timer_start(rt->change_timer, 0);
+}
+
+static void realtime_mutable_apply(struct realtime *rt, int mutable_index,
+                                   int publish)
 {
     struct list_node *n;
     char payload[160];

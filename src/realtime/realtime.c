@@ -38,8 +38,10 @@ struct realtime *realtime_new(struct server *server, struct store *store,
              options->secret_key);
     rt->token_ttl = options->token_ttl;
     list_init(&rt->channels);
-    if (realtime_keys_init(rt, options->secret_file) ||
+    rt->change_timer = server_timer_new(server, realtime_apply_changes, rt);
+    if (!rt->change_timer || realtime_keys_init(rt, options->secret_file) ||
         store_subscribe(store, rt->changes_channel)) {
+        server_timer_free(rt->change_timer);
         free(rt);
         return NULL;
     }
@@ -53,6 +55,7 @@ void realtime_free(struct realtime *rt)
     if (!rt)
         return;
     realtime_channel_free_all(rt);
+    server_timer_free(rt->change_timer);
     free(rt->unavailable_page);
     free(rt);
 }

@@ -55,6 +55,8 @@ struct realtime_channel {
     struct list subscribers;        /* of struct realtime_subscription */
     int querying;                   /* a query is in flight */
     int stale;                      /* changed while nobody followed it */
+    double next_refresh_at;         /* pacing: no query before this */
+    struct server_timer *pace_timer;
     int dirty;                      /* changed again while querying */
     struct realtime *rt;
 };
@@ -115,6 +117,10 @@ struct realtime {
 
     char mutables[REALTIME_MAX_NAMES][REALTIME_NAME_MAX];
     int mutable_count;
+    /* Changes waiting for the end of this loop turn, per mutable: bit 1
+     * refresh its channels, bit 2 also publish to other processes. */
+    unsigned char pending_changes[REALTIME_MAX_NAMES];
+    struct server_timer *change_timer;
     struct realtime_query queries[REALTIME_MAX_NAMES];
     int query_count;
     struct realtime_action actions[REALTIME_MAX_NAMES];
@@ -142,10 +148,13 @@ const struct realtime_query *realtime_find_query(const struct realtime *rt,
                                                  const char *name);
 const struct realtime_mutator *
 realtime_find_mutator(const struct realtime *rt, const char *name);
-/* Refreshes the channels of a mutable here; publishes the change to other
- * processes when `publish` is set. */
+/* Notes that a mutable changed. At the end of the loop turn its channels
+ * are refreshed here and, when `publish` is set, the change is published
+ * to other processes, once for all the changes of that turn. */
 void realtime_mutable_changed(struct realtime *rt, int mutable_index,
                               int publish);
+/* The change timer's callback. */
+void realtime_apply_changes(void *arg);
 void realtime_handle_message(struct realtime *rt, const char *payload,
                              size_t len);
 

@@ -274,3 +274,54 @@ void server_close_sockets(struct server *server, int code, const char *reason)
         server_socket_close(list_entry(n, struct server_socket, node), code,
                             reason);
 }
+
+/* Owned by whoever made it with server_timer_new. */
+struct server_timer {
+    lws_sorted_usec_list_t sul;
+    struct server *server;
+    server_timer_fn fn;
+    void *arg;
+    int pending;
+};
+
+static void server_timer_fire(lws_sorted_usec_list_t *sul)
+{
+    struct server_timer *timer =
+        lws_container_of(sul, struct server_timer, sul);
+
+    timer->pending = 0;
+    timer->fn(timer->arg);
+}
+
+struct server_timer *server_timer_new(struct server *server,
+                                      server_timer_fn fn, void *arg)
+{
+    struct server_timer *timer = calloc(1, sizeof(*timer));
+
+    if (timer) {
+        timer->server = server;
+        timer->fn = fn;
+        timer->arg = arg;
+    }
+    return timer;
+}
+
+void server_timer_start(struct server_timer *timer, unsigned long delay_us)
+{
+    timer->pending = 1;
+    lws_sul_schedule(timer->server->context, 0, &timer->sul,
+                     server_timer_fire, (lws_usec_t)delay_us);
+}
+
+int server_timer_pending(const struct server_timer *timer)
+{
+    return timer->pending;
+}
+
+void server_timer_free(struct server_timer *timer)
+{
+    if (!timer)
+        return;
+    lws_sul_cancel(&timer->sul);
+    free(timer);
+}

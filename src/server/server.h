@@ -84,6 +84,21 @@ void server_interrupt(struct server *server);
 /* Closes every connection and frees the context. */
 void server_free(struct server *server);
 
+/* Timers on the event loop, for the layers above the server. */
+struct server_timer;
+typedef void (*server_timer_fn)(void *arg);
+
+/* Returns a stopped timer that calls fn(arg), or NULL when out of memory. */
+struct server_timer *server_timer_new(struct server *server,
+                                      server_timer_fn fn, void *arg);
+/* Starts the timer to fire once after delay_us; a start replaces the
+ * pending one. */
+void server_timer_start(struct server_timer *timer, unsigned long delay_us);
+/* Returns 1 while the timer is started and has not fired. */
+int server_timer_pending(const struct server_timer *timer);
+/* Stops and frees the timer; NULL is allowed. */
+void server_timer_free(struct server_timer *timer);
+
 /* HTTP requests */
 const char *server_http_method(const struct server_http *http);
 const char *server_http_path(const struct server_http *http);
