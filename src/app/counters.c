@@ -50,11 +50,15 @@ struct app {
     long viewers;               /* open sockets of this process */
     long viewers_at_stop;
     unsigned long long views_sent; /* page views sent to Redis, for ids */
+    struct pending *viewers_waiting;  /* actions for the next count write */
+    struct pending *viewers_answered; /* actions the write in flight ends */
+    int viewers_writing;
     int *stop_done;
 };
 
 /* A store reply on its way to an action's or a query's caller. */
 struct pending {
+    struct pending *next;       /* in a list of actions waiting together */
     struct app *app;
     const char *what;           /* the action or query, for logs */
     realtime_done_fn done;
@@ -69,6 +73,7 @@ static struct pending *pending_new(struct app *app, const char *what,
     struct pending *p = malloc(sizeof(*p));
 
     if (p) {
+        p->next = NULL;
         p->app = app;
         p->what = what;
         p->done = done;
@@ -151,8 +156,41 @@ static void stats_view_default_post(void *arg, realtime_done_fn done,
     }
 }
 
-/* Sends this process's viewer count; the action succeeds when Redis has
- * it. A failed write is made good by the next heartbeat or reconnect. */
+static void viewers_send(struct app *app);
+
+/* Ends every action the write answered, then sends the next write if
+ * more actions came meanwhile. */
+static void viewers_written(void *arg, redisReply *reply)
+{
+    struct app *app = arg;
+    struct pending *p = app->viewers_answered, *next;
+    int ok = reply_ok(reply, REDIS_REPLY_INTEGER, "viewer count");
+
+    app->viewers_answered = NULL;
+    app->viewers_writing = 0;
+    for (; p; p = next) {
+        next = p->next;
+        p->done(p->done_arg, ok);
+        free(p);
+    }
+    if (app->viewers_waiting)
+        viewers_send(app);
+}
+
+static void viewers_send(struct app *app)
+{
+    app->viewers_answered = app->viewers_waiting;
+    app->viewers_waiting = NULL;
+    app->viewers_writing = 1;
+    store_presence_set(app->presence, app->viewers, viewers_written, app);
+}
+
+/*
+ * Sends this process's viewer count; the action succeeds when Redis has
+ * it. One write is in flight at a time and carries the newest count, so a
+ * burst of joins costs a few writes. A failed write is made good by the
+ * next heartbeat or reconnect.
+ */
 static void stats_write_viewers(struct app *app, const char *action,
                                 realtime_done_fn done, void *done_arg)
 {
@@ -162,7 +200,10 @@ static void stats_write_viewers(struct app *app, const char *action,
         done(done_arg, 0);
         return;
     }
-    store_presence_set(app->presence, app->viewers, stats_action_reply, p);
+    p->next = app->viewers_waiting;
+    app->viewers_waiting = p;
+    if (!app->viewers_writing)
+        viewers_send(app);
 }
 
 /* Action stats.viewer_joined: active + 1. */
