@@ -4,11 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/sha.h>
+
 #include "../util/list.h"
 #include "../util/metrics.h"
 #include "redis_link.h"
 
 #define MAX_CHANNELS 8
+#define MAX_SCRIPTS 16
 
 /* Owned by whoever calls store_new; lives for the whole process. */
 struct store {
@@ -24,6 +27,11 @@ struct store {
     char *channels[MAX_CHANNELS];
     int channel_count;
     struct list retries;            /* of struct store_retry */
+    struct {
+        const char *text;           /* a script that lives as long */
+        char sha[41];
+    } scripts[MAX_SCRIPTS];         /* SHA1s already computed */
+    int script_count;
     lws_sorted_usec_list_t sul_retries;
     int freeing;
 };
@@ -50,13 +58,48 @@ struct store_request {
     store_reply_fn fn;
     void *arg;
     double sent_at;     /* for the round-trip metric */
+    /* For an EVAL sent as EVALSHA: the script and a copy of the arguments
+     * after it, to send the EVAL itself when Redis lacks the script. */
+    const char *script;
+    int argc;
+    const char **argv;
+    size_t *lengths;
 };
+
+static void store_on_reply(redisAsyncContext *ac, void *reply, void *data);
+
+/* Sends the EVAL an EVALSHA stood for. Returns 0, or -1 when it could not
+ * be sent. */
+static int store_send_eval(redisAsyncContext *ac,
+                           struct store_request *request)
+{
+    const char *argv[2 + STORE_MAX_ARGS];
+    size_t lengths[2 + STORE_MAX_ARGS];
+
+    argv[0] = "EVAL";
+    lengths[0] = 4;
+    argv[1] = request->script;
+    lengths[1] = strlen(request->script);
+    for (int i = 0; i < request->argc; i++) {
+        argv[2 + i] = request->argv[i];
+        lengths[2 + i] = request->lengths[i];
+    }
+    request->script = NULL; /* one fallback at most */
+    return redisAsyncCommandArgv(ac, store_on_reply, request,
+                                 2 + request->argc, argv, lengths) ==
+                   REDIS_OK
+               ? 0
+               : -1;
+}
 
 static void store_on_reply(redisAsyncContext *ac, void *reply, void *data)
 {
     struct store_request *request = data;
+    redisReply *r = reply;
 
-    (void)ac;
+    if (r && r->type == REDIS_REPLY_ERROR && request->script &&
+        !strncmp(r->str, "NOSCRIPT", 8) && !store_send_eval(ac, request))
+        return; /* Redis lost its script cache; the EVAL answers */
     if (reply) {
         metrics.redis_replies++;
         metrics.redis_roundtrip_seconds += metrics_now() - request->sent_at;
@@ -241,21 +284,83 @@ unsigned long store_reconnects(const struct store *store)
            redis_link_reconnects(store->subscriber);
 }
 
+/* Returns the hex SHA1 of a script, as EVALSHA names it. */
+static const char *store_script_sha(struct store *store, const char *script,
+                                    char *scratch)
+{
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    char *sha = scratch;
+
+    for (int i = 0; i < store->script_count; i++)
+        if (store->scripts[i].text == script)
+            return store->scripts[i].sha;
+    if (store->script_count < MAX_SCRIPTS) {
+        store->scripts[store->script_count].text = script;
+        sha = store->scripts[store->script_count++].sha;
+    }
+    SHA1((const unsigned char *)script, strlen(script), digest);
+    for (int i = 0; i < SHA_DIGEST_LENGTH; i++)
+        sprintf(sha + 2 * i, "%02x", digest[i]);
+    return sha;
+}
+
+/* Makes a request; for an EVAL it also keeps the arguments after the
+ * script, in the same allocation, for a fallback EVAL. */
+static struct store_request *store_request_new(int argc, const char **argv,
+                                               int is_eval)
+{
+    size_t size = sizeof(struct store_request), text = 0;
+    int kept = is_eval ? argc - 2 : 0;
+    struct store_request *request;
+    char *p;
+
+    for (int i = 0; i < kept; i++)
+        text += strlen(argv[2 + i]) + 1;
+    size += (size_t)kept * (sizeof(char *) + sizeof(size_t)) + text;
+    request = calloc(1, size);
+    if (!request || !kept)
+        return request;
+    request->script = argv[1];
+    request->argc = kept;
+    request->argv = (const char **)(request + 1);
+    request->lengths = (size_t *)(request->argv + kept);
+    p = (char *)(request->lengths + kept);
+    for (int i = 0; i < kept; i++) {
+        request->lengths[i] = strlen(argv[2 + i]);
+        memcpy(p, argv[2 + i], request->lengths[i] + 1);
+        request->argv[i] = p;
+        p += request->lengths[i] + 1;
+    }
+    return request;
+}
+
 struct store_request *store_command(struct store *store, store_reply_fn fn,
                                     void *arg, int argc, const char **argv,
                                     const size_t *lengths)
 {
     redisAsyncContext *ac = redis_link_context(store->commands);
+    int is_eval = argc >= 3 && argc <= STORE_MAX_ARGS + 2 && !lengths &&
+                  !strcmp(argv[0], "EVAL");
+    const char *sent[STORE_MAX_ARGS + 2];
     struct store_request *request;
+    char scratch[41];
 
     if (!ac)
         return NULL;
-    request = malloc(sizeof(*request));
+    request = store_request_new(argc, argv, is_eval);
     if (!request)
         return NULL;
     request->fn = fn;
     request->arg = arg;
     request->sent_at = metrics_now();
+    if (is_eval) {
+        /* EVALSHA spares Redis the script's text and hashing. */
+        sent[0] = "EVALSHA";
+        sent[1] = store_script_sha(store, argv[1], scratch);
+        for (int i = 2; i < argc; i++)
+            sent[i] = argv[i];
+        argv = sent;
+    }
     if (redisAsyncCommandArgv(ac, store_on_reply, request, argc, argv,
                               lengths) != REDIS_OK) {
         free(request);

@@ -57,8 +57,13 @@ const char *store_error(const struct store *store);
 /* Returns the number of reconnects of both connections so far. */
 unsigned long store_reconnects(const struct store *store);
 
+/* Most arguments an EVAL may carry after its script and key count. */
+#define STORE_MAX_ARGS 14
+
 /*
- * Sends one command. Returns a handle, or NULL when the store is down (fn is
+ * Sends one command. An EVAL (with lengths NULL, and a script that stays
+ * in memory until the reply) goes out as EVALSHA, and as EVAL again only
+ * when Redis answers NOSCRIPT. Returns a handle, or NULL when the store is down (fn is
  * then never called). fn is called exactly once otherwise, unless the
  * request is cancelled first. Commands run in the order they were sent.
  */
