@@ -138,7 +138,7 @@ static void realtime_mutable_apply(struct realtime *rt, int mutable_index,
                                    int publish)
 {
     struct list_node *n;
-    char payload[160];
+    char payload[sizeof(rt->process_id) + REALTIME_NAME_MAX + 2];
     const char *argv[3];
 
     if (rt->stopped)

@@ -61,8 +61,7 @@ int token_sign(const struct token_keys *keys, const struct token *t,
     char hex[SIGNATURE_HEX + 1];
 
     for (int i = 0; i < t->count; i++)
-        if (!t->channels[i].name[0] ||
-            strpbrk(t->channels[i].name, ",@."))
+        if (!t->channels[i].name[0] || strchr(t->channels[i].name, ','))
             return -1; /* would not read back as signed */
     if (!keys->has_current ||
         buf_printf(out, "1.%s.%lld.", keys->current.id, t->expires))

@@ -63,7 +63,7 @@ int token_key_set(struct token_key *key, const void *secret, size_t len);
 void token_keys_rotate(struct token_keys *keys, const struct token_key *key);
 
 /* Appends the signed text of t to out. Returns 0, or -1 when out of
- * memory or when a channel name is empty or contains ',', '@' or '.'. */
+ * memory or when a channel name is empty or contains ','. */
 int token_sign(const struct token_keys *keys, const struct token *t,
                struct buf *out);
 

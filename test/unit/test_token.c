@@ -124,10 +124,12 @@ static void test_expiry_and_keys(void)
 
 static void test_malformed(void)
 {
-    static const char *const inputs[] = {
-        "", "1", "x", "1.", "2.00000000.1.a@1.", "1.abc",
+    /* A 7-digit key id, with a signature of the right length. */
+    static const char short_key_id[] =
         "1.0000000.1800000000.a@1."
-        "0000000000000000000000000000000000000000000000000000000000000000",
+        "0000000000000000000000000000000000000000000000000000000000000000";
+    static const char *const inputs[] = {
+        "", "1", "x", "1.", "2.00000000.1.a@1.", "1.abc", short_key_id,
     };
     struct token_keys keys;
     struct token t;
