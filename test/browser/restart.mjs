@@ -180,18 +180,15 @@ test('no missed update across restart', async (t) => {
     await waitFor(() => traffic.ok >= okAtStop + 10,
         '10 page views after the restart');
     const result = await traffic.stop();
-    assert.deepEqual(result.other, [], 'statuses other than 200');
+    // A request that arrives while the server stops is answered 503 and
+    // counted nowhere; a request in flight at SIGTERM is finished first.
+    assert.ok(result.other.every((status) => status === 503),
+        `statuses other than 200 and 503: ${result.other}`);
     assert.ok(okAtStop > 0, 'no page view before the stop');
 
-    // NOTE: a GET / in flight at SIGTERM is counted in Redis, but the stop
-    // resets its connection before the page is sent, so such a request may
-    // add one view that no client saw. Only those requests may differ.
     const total = await redisTotal(redis);
-    assert.ok(total >= startTotal + result.ok,
+    assert.equal(total, startTotal + result.ok,
         `Redis counts ${total - startTotal} views for ${result.ok} pages`);
-    assert.ok(total <= startTotal + result.ok + result.unanswered,
-        `Redis counts ${total - startTotal} views for ${result.ok} pages ` +
-        `and ${result.unanswered} requests without a response`);
     await waitFor(async () => (await redisActive(redis)) === 1,
         'Redis to count the page as the only viewer', {
             timeoutMs: RECONNECT_TIMEOUT_MS,
