@@ -138,16 +138,21 @@ static void channel_wake_subscribers(struct realtime_channel *channel,
 }
 
 /*
- * Returns how long, in seconds, the channel waits after a push before it
- * reads its state again: about what writing the push to every subscriber
- * costs (10 us each), at most 200 ms. A burst of changes thus leaves time
- * for other work between fan-outs, and a lone change goes out at once.
+ * Returns the earliest time the channel may read its state again after a
+ * push. The wait is twice what writing the last push to every subscriber
+ * took, counted from its last write, at most one second: a burst of
+ * changes then leaves two thirds of the time for other work, such as the
+ * requests that cause the burst, while a lone change goes out at once.
  */
-static double channel_pace(const struct realtime_channel *channel)
+static double channel_next_refresh(const struct realtime_channel *channel)
 {
-    double pace = (double)channel->subscribers.count * 10e-6;
+    double fanout = channel->last_write_at - channel->fanout_started;
 
-    return pace < 0.2 ? pace : 0.2;
+    if (fanout <= 0)
+        return channel->fanout_started;
+    if (fanout > 0.5)
+        fanout = 0.5;
+    return channel->last_write_at + 2 * fanout;
 }
 
 /*
@@ -183,7 +188,8 @@ static void channel_update(struct realtime_channel *channel,
     buf_free(&old);
     previous = channel->state ? channel->version : 0;
     channel->diff_from = previous;
-    channel->next_refresh_at = metrics_now() + channel_pace(channel);
+    channel->fanout_started = metrics_now();
+    channel->last_write_at = channel->fanout_started;
     view_state_free(channel->state);
     channel->state = state;
     channel->version = version;
@@ -239,6 +245,7 @@ void realtime_channel_refresh(struct realtime_channel *channel)
         return;
     }
     now = metrics_now();
+    channel->next_refresh_at = channel_next_refresh(channel);
     if (now < channel->next_refresh_at) {
         if (!server_timer_pending(channel->pace_timer))
             server_timer_start(channel->pace_timer,
@@ -308,6 +315,7 @@ const struct buf *realtime_next_push(struct realtime_socket *socket)
         if (!channel->state || sub->sent_version >= channel->version)
             continue;
         sub->sent_version = channel->version;
+        channel->last_write_at = metrics_now();
         return diff_ok ? &channel->diff_frame : &channel->full_frame;
     }
     return NULL;
