@@ -213,6 +213,18 @@ void realtime_channel_offer(struct realtime_channel *channel,
                  channel->name);
 }
 
+void realtime_channel_offer_render(struct realtime_channel *channel,
+                                   const struct view_record *record,
+                                   unsigned long long version)
+{
+    /* Under a burst, a render's state waits for the paced refresh like
+     * any other change, or every page view would be a fan-out. */
+    if (channel->subscribers.count &&
+        metrics_now() < channel_next_refresh(channel))
+        return;
+    realtime_channel_offer(channel, record, version);
+}
+
 static void channel_query_done(void *arg, const struct view_record *record,
                                unsigned long long version)
 {

@@ -169,6 +169,10 @@ void realtime_channel_refresh(struct realtime_channel *channel);
 void realtime_channel_offer(struct realtime_channel *channel,
                             const struct view_record *record,
                             unsigned long long version);
+/* The same for a page render's state, unless the channel is pacing. */
+void realtime_channel_offer_render(struct realtime_channel *channel,
+                                   const struct view_record *record,
+                                   unsigned long long version);
 void realtime_channel_refresh_all(struct realtime *rt);
 void realtime_channel_free_all(struct realtime *rt);
 /* Returns 0, or -1 when the socket follows too many channels. */

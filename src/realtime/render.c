@@ -85,7 +85,7 @@ static void render_query_done(void *arg, const struct view_record *record,
         goto done;
     }
     /* The page's socket will ask for diffs from this version. */
-    realtime_channel_offer(channel, record, version);
+    realtime_channel_offer_render(channel, record, version);
     if (render_socket_url(rt, channel, version, &socket_url))
         goto fail;
     meta.value = buf_data(&socket_url);
