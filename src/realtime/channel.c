@@ -139,20 +139,19 @@ static void channel_wake_subscribers(struct realtime_channel *channel,
 
 /*
  * Returns the earliest time the channel may read its state again after a
- * push. The wait is twice what writing the last push to every subscriber
- * took, counted from its last write, at most one second: a burst of
- * changes then leaves two thirds of the time for other work, such as the
- * requests that cause the burst, while a lone change goes out at once.
+ * push: about what writing the push to every subscriber costs (10 us
+ * each), at most 200 ms, after the push was made. A burst of changes thus
+ * costs one fan-out per interval, and a lone change goes out at once.
+ * NOTE: a longer wait would leave more time for HTTP during a storm, but
+ * with poll() every loop turn costs O(sockets) anyway, and a longer wait
+ * delays the next change of a quiet channel (measured in
+ * docs/benchmarks.md).
  */
 static double channel_next_refresh(const struct realtime_channel *channel)
 {
-    double fanout = channel->last_write_at - channel->fanout_started;
+    double pace = (double)channel->subscribers.count * 10e-6;
 
-    if (fanout <= 0)
-        return channel->fanout_started;
-    if (fanout > 0.5)
-        fanout = 0.5;
-    return channel->last_write_at + 2 * fanout;
+    return channel->fanout_started + (pace < 0.2 ? pace : 0.2);
 }
 
 /*
@@ -189,7 +188,6 @@ static void channel_update(struct realtime_channel *channel,
     previous = channel->state ? channel->version : 0;
     channel->diff_from = previous;
     channel->fanout_started = metrics_now();
-    channel->last_write_at = channel->fanout_started;
     view_state_free(channel->state);
     channel->state = state;
     channel->version = version;
@@ -327,7 +325,6 @@ const struct buf *realtime_next_push(struct realtime_socket *socket)
         if (!channel->state || sub->sent_version >= channel->version)
             continue;
         sub->sent_version = channel->version;
-        channel->last_write_at = metrics_now();
         return diff_ok ? &channel->diff_frame : &channel->full_frame;
     }
     return NULL;

@@ -57,7 +57,6 @@ struct realtime_channel {
     int stale;                      /* changed while nobody followed it */
     double next_refresh_at;         /* pacing: no query before this */
     double fanout_started;          /* when the newest state was made */
-    double last_write_at;           /* when a socket last got it */
     struct server_timer *pace_timer;
     int dirty;                      /* changed again while querying */
     struct realtime *rt;
