@@ -287,7 +287,6 @@ static void route_index(void *arg, struct realtime_request *request)
                          index_counted, call);
 }
 
-/* Route /healthz: 200 while Redis answers, for load balancers. */
 static void respond_unhealthy(struct app *app,
                               struct realtime_request *request)
 {

@@ -84,14 +84,16 @@ const char *realtime_request_input(const struct realtime_request *request,
 void realtime_respond(struct realtime_request *request, int status,
                       const char *content_type, const char *body,
                       size_t len);
-/* Answers 503 with a short page naming `what` that is unavailable. */
+/* Responds 503 with the page set by realtime_set_unavailable_page, and
+ * logs `why` (may be NULL) with the request. */
 void realtime_respond_unavailable(struct realtime_request *request,
                                   const char *what);
 
 /*
- * Runs `query`, binds the result with `mutator` into `page`, subscribes the
- * rendered scope (the page carries the socket address that follows it) and
- * answers 200, or 503 when the query fails.
+ * Runs `query`, binds the result with `mutator` into `page` and responds
+ * 200. The page carries a signed token for the socket that will follow the
+ * rendered scope; a call-route's socket is subscribed at once. Responds 503
+ * when the query fails and 500 when out of memory.
  */
 void realtime_render(struct realtime *rt, struct realtime_request *request,
                      const struct view_template *page, const char *query,

@@ -20,7 +20,8 @@ static void test_valid(void)
           "ping parses");
     CHECK_STR(m.action, "ping", "action read");
     CHECK_STR(m.id, "8", "string id read");
-    CHECK(m.has_id && !m.id_is_number, "string id flagged");
+    CHECK(m.has_id, "string id present");
+    CHECK(!m.id_is_number, "string id is not a number");
 
     CHECK(parse(" \n{\"id\":42, \"action\":\"ping\", \"extra\":{\"id\":1}}\n",
                 &m) == PROTOCOL_OK,
@@ -165,7 +166,8 @@ static void test_call_route(void)
 
     CHECK(parse("{\"action\":\"call-route\",\"id\":1,\"input\":null}",
                 &m) == PROTOCOL_OK, "null input is no input");
-    CHECK(!m.has_method && !m.has_uri, "method and uri absent");
+    CHECK(!m.has_method, "method absent");
+    CHECK(!m.has_uri, "uri absent");
     protocol_message_free(&m);
 }
 
@@ -270,7 +272,8 @@ static void test_versions(void)
     CHECK(parse("{\"action\":\"catch-up\",\"id\":\"c\",\"versions\":"
                 "{\"a:b:c\":1796402708403404,\"d:e:f\":0}}", &m) ==
           PROTOCOL_OK, "catch-up parses");
-    CHECK(m.has_versions && m.version_count == 2, "two versions read");
+    CHECK(m.has_versions, "versions present");
+    CHECK(m.version_count == 2, "two versions read");
     CHECK_STR(m.versions[0].channel, "a:b:c", "channel read");
     CHECK(m.versions[0].version == 1796402708403404ULL,
           "large version read exactly");
