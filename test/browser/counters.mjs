@@ -5,7 +5,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { FAILED_HANDSHAKE, launchChromium } from '../lib/browser.mjs';
 
 import {
     DEFAULT_TIMEOUT_MS,
@@ -17,35 +17,10 @@ import {
     waitFor,
 } from '../lib/harness.mjs';
 
-const CHROMIUM_PATH = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-
-// playwright-core 1.65 rejects --user-data-dir in `args` and gives every
-// launch a fresh temporary profile instead, so that flag is not listed here.
-const CHROMIUM_ARGS = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-];
-
-// Chromium logs a failed WebSocket handshake as a console error by itself.
-// Only the reconnect test expects these, while the server is down.
-const FAILED_HANDSHAKE =
-    /^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ring[^']*' failed/;
-
 let browser;
 
 before(async () => {
-    browser = await chromium.launch({
-        executablePath: CHROMIUM_PATH,
-        headless: true,
-        args: CHROMIUM_ARGS,
-        timeout: 30000,
-    });
+    browser = await launchChromium();
 });
 
 after(async () => {

@@ -6,7 +6,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../lib/browser.mjs';
 
 import {
     httpGet,
@@ -15,28 +15,13 @@ import {
     waitFor,
 } from '../lib/harness.mjs';
 
-const CHROMIUM_PATH = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-];
 const CHANNEL = 'fixture:collection:listing';
 const MARKUP = '<b>bold</b><img src=x onerror="window.ringInjected=1">';
 
 let browser;
 
 before(async () => {
-    browser = await chromium.launch({
-        executablePath: CHROMIUM_PATH,
-        headless: true,
-        args: CHROMIUM_ARGS,
-        timeout: 30000,
-    });
+    browser = await launchChromium();
 });
 
 after(async () => {

@@ -6,7 +6,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { FAILED_HANDSHAKE, launchChromium } from '../lib/browser.mjs';
 
 import {
     DEFAULT_TIMEOUT_MS,
@@ -20,26 +20,6 @@ import {
     waitFor,
 } from '../lib/harness.mjs';
 
-const CHROMIUM_PATH = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-
-// The launch flags of counters.mjs: playwright-core gives every launch a
-// fresh temporary profile, so --user-data-dir is not listed.
-const CHROMIUM_ARGS = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-];
-
-// Chromium logs each failed WebSocket handshake as a console error, which
-// is expected while the server is down.
-const FAILED_HANDSHAKE =
-    /^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ring[^']*' failed/;
-
 // ring.js waits at most 10 s between attempts, plus the time to connect.
 const RECONNECT_TIMEOUT_MS = 30000;
 const TRAFFIC_INTERVAL_MS = 25;
@@ -47,12 +27,7 @@ const TRAFFIC_INTERVAL_MS = 25;
 let browser;
 
 before(async () => {
-    browser = await chromium.launch({
-        executablePath: CHROMIUM_PATH,
-        headless: true,
-        args: CHROMIUM_ARGS,
-        timeout: 30000,
-    });
+    browser = await launchChromium();
 });
 
 after(async () => {
