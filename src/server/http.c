@@ -120,37 +120,13 @@ static int http_finish(struct server_http *http)
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
-/* Writes the response's headers, with "Connection: close", and body in one
- * go, outside a writable callback, as lws allows while it handles the
- * request's headers. Returns 0 or -1. */
-static int http_write_now(struct server_http *http)
+/* Writes the status line and headers of the queued response, with
+ * "Connection: close" when `close` is set. Returns 0 or -1. */
+static int http_send_headers(struct server_http *http, int close)
 {
     unsigned char headers[LWS_PRE + 1024];
     unsigned char *start = headers + LWS_PRE, *p = start;
     unsigned char *end = headers + sizeof(headers) - 1;
-
-    if (lws_add_http_common_headers(http->wsi, (unsigned int)http->status,
-                                    http->content_type, http->body.len, &p,
-                                    end) ||
-        lws_add_http_header_by_token(http->wsi, WSI_TOKEN_CONNECTION,
-                                     (const unsigned char *)"close", 5, &p,
-                                     end) ||
-        lws_finalize_write_http_header(http->wsi, start, &p, end))
-        return -1;
-    if (strcmp(http->method, "HEAD") && http->body.len &&
-        lws_write(http->wsi, (unsigned char *)buf_data(&http->body),
-                  http->body.len, LWS_WRITE_HTTP_FINAL) <
-            (int)http->body.len)
-        return -1;
-    return 0;
-}
-
-static int http_write_headers(struct server_http *http)
-{
-    unsigned char headers[LWS_PRE + 1024];
-    unsigned char *start = headers + LWS_PRE, *p = start;
-    unsigned char *end = headers + sizeof(headers) - 1;
-    int head = !strcmp(http->method, "HEAD");
 
     if (lws_add_http_common_headers(http->wsi, (unsigned int)http->status,
                                     http->content_type, http->body.len, &p,
@@ -165,7 +141,34 @@ static int http_write_headers(struct server_http *http)
                                      (const unsigned char *)"GET, HEAD", 9,
                                      &p, end))
         return -1;
-    if (lws_finalize_write_http_header(http->wsi, start, &p, end))
+    if (close &&
+        lws_add_http_header_by_token(http->wsi, WSI_TOKEN_CONNECTION,
+                                     (const unsigned char *)"close", 5, &p,
+                                     end))
+        return -1;
+    return lws_finalize_write_http_header(http->wsi, start, &p, end) ? -1 : 0;
+}
+
+/* Writes the response's headers, with "Connection: close", and body in one
+ * go, outside a writable callback, as lws allows while it handles the
+ * request's headers. Returns 0 or -1. */
+static int http_write_now(struct server_http *http)
+{
+    if (http_send_headers(http, 1))
+        return -1;
+    if (strcmp(http->method, "HEAD") && http->body.len &&
+        lws_write(http->wsi, (unsigned char *)buf_data(&http->body),
+                  http->body.len, LWS_WRITE_HTTP_FINAL) <
+            (int)http->body.len)
+        return -1;
+    return 0;
+}
+
+static int http_write_headers(struct server_http *http)
+{
+    int head = !strcmp(http->method, "HEAD");
+
+    if (http_send_headers(http, 0))
         return -1;
     if (head || http->body.len == 0)
         return http_finish(http);
