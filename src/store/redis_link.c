@@ -35,7 +35,6 @@ struct redis_link {
     int freeing;
     const char *drop_reason;    /* why we dropped it ourselves, if we did */
     unsigned int failures;      /* connect failures in a row */
-    unsigned long reconnects;
     int ever_connected;
 
     lws_sorted_usec_list_t sul_retry;
@@ -140,10 +139,8 @@ static void on_connect(const redisAsyncContext *ac, int status)
     lws_sul_cancel(&link->sul_timeout);
     link->connected = 1;
     link->failures = 0;
-    if (link->ever_connected) {
-        link->reconnects++;
+    if (link->ever_connected)
         metrics.redis_reconnects++;
-    }
     link->ever_connected = 1;
     lwsl_notice("redis (%s): connected to %s\n", link->name, link->url);
     link->events.connected(link->arg, link->ac);
@@ -273,11 +270,6 @@ void redis_link_reset(struct redis_link *link, const char *why)
         return;
     link->drop_reason = why;
     redisAsyncFree(link->ac);
-}
-
-unsigned long redis_link_reconnects(const struct redis_link *link)
-{
-    return link->reconnects;
 }
 
 static void redis_link_rearm_cb(lws_sorted_usec_list_t *sul)

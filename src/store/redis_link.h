@@ -43,7 +43,5 @@ redisAsyncContext *redis_link_context(const struct redis_link *link);
 /* Drops the connection (failing pending replies) and reconnects later. */
 void redis_link_reset(struct redis_link *link, const char *why);
 
-/* Number of reconnects after a lost connection (for logs and metrics). */
-unsigned long redis_link_reconnects(const struct redis_link *link);
 
 #endif

@@ -278,12 +278,6 @@ const char *store_error(const struct store *store)
     return store_is_up(store) ? "" : store->error;
 }
 
-unsigned long store_reconnects(const struct store *store)
-{
-    return redis_link_reconnects(store->commands) +
-           redis_link_reconnects(store->subscriber);
-}
-
 /* Returns the hex SHA1 of a script, as EVALSHA names it. */
 static const char *store_script_sha(struct store *store, const char *script,
                                     char *scratch)
@@ -367,12 +361,6 @@ struct store_request *store_command(struct store *store, store_reply_fn fn,
         return NULL;
     }
     return request;
-}
-
-void store_cancel(struct store_request *request)
-{
-    if (request)
-        request->fn = NULL;
 }
 
 int store_subscribe(struct store *store, const char *channel)

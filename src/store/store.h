@@ -54,18 +54,15 @@ int store_is_up(const struct store *store);
 /* Returns why the store is down, or "" while it is up. */
 const char *store_error(const struct store *store);
 
-/* Returns the number of reconnects of both connections so far. */
-unsigned long store_reconnects(const struct store *store);
-
 /* Most arguments an EVAL may carry after its script and key count. */
 #define STORE_MAX_ARGS 14
 
 /*
  * Sends one command. An EVAL (with lengths NULL, and a script that stays
- * in memory until the reply) goes out as EVALSHA, and as EVAL again only
- * when Redis answers NOSCRIPT. Returns a handle, or NULL when the store is down (fn is
- * then never called). fn is called exactly once otherwise, unless the
- * request is cancelled first. Commands run in the order they were sent.
+ * in memory until the reply) goes out as EVALSHA, and is sent again as
+ * EVAL only when Redis replies NOSCRIPT. Returns a handle, or NULL when
+ * the store is down (fn is then never called); otherwise fn is called
+ * exactly once. Commands run in the order they were sent.
  */
 struct store_request *store_command(struct store *store, store_reply_fn fn,
                                     void *arg, int argc, const char **argv,
@@ -80,10 +77,6 @@ struct store_request *store_command(struct store *store, store_reply_fn fn,
  */
 int store_command_retry(struct store *store, store_reply_fn fn, void *arg,
                         int timeout_ms, int argc, const char **argv);
-
-/* Stops fn from being called; the reply is discarded when it arrives. Only
- * valid before fn has been called. */
-void store_cancel(struct store_request *request);
 
 /* Subscribes to a pub/sub channel now and after every reconnect. Returns 0,
  * or -1 when out of memory. */

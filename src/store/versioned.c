@@ -16,10 +16,6 @@
 
 const char store_version_bump_lua[] = BUMP_LUA;
 
-/* KEYS: key, version. */
-static const char incr_script[] =
-    BUMP_LUA "redis.call('INCR', KEYS[1])\nreturn bump(KEYS[2])\n";
-
 /* KEYS: key, version, marker. ARGV: marker lifetime in seconds. Counts
  * once per marker, so sending it again after a lost reply is safe. */
 static const char incr_once_script[] =
@@ -38,16 +34,6 @@ static const char set_script[] =
 static const char get_script[] =
     "return {redis.call('GET', KEYS[1]),\n"
     "        tonumber(redis.call('GET', KEYS[2]) or '0')}\n";
-
-struct store_request *store_versioned_incr(struct store *store,
-                                           const char *key,
-                                           const char *version_key,
-                                           store_reply_fn fn, void *arg)
-{
-    const char *argv[5] = {"EVAL", incr_script, "2", key, version_key};
-
-    return store_command(store, fn, arg, 5, argv, NULL);
-}
 
 int store_versioned_incr_once(struct store *store, const char *key,
                               const char *version_key, const char *marker_key,

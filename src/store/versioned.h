@@ -14,12 +14,6 @@
 /* Lua: `bump(key)` sets and returns the next version of key. */
 extern const char store_version_bump_lua[];
 
-/* INCR key and bump version_key. Reply: integer, the new version. */
-struct store_request *store_versioned_incr(struct store *store,
-                                           const char *key,
-                                           const char *version_key,
-                                           store_reply_fn fn, void *arg);
-
 /*
  * INCR key and bump version_key once per marker_key: a request id that the
  * script records for 5 minutes. If the connection drops before the reply,
