@@ -242,7 +242,7 @@ static void channel_query_done(void *arg, const struct view_record *record,
 void realtime_channel_refresh(struct realtime_channel *channel)
 {
     struct realtime *rt = channel->rt;
-    double now;
+    double now, earliest;
 
     if (channel->querying) {
         channel->dirty = 1; /* one more query when this one returns */
@@ -255,12 +255,11 @@ void realtime_channel_refresh(struct realtime_channel *channel)
         return;
     }
     now = metrics_now();
-    channel->next_refresh_at = channel_next_refresh(channel);
-    if (now < channel->next_refresh_at) {
+    earliest = channel_next_refresh(channel);
+    if (now < earliest) {
         if (!server_timer_pending(channel->pace_timer))
             server_timer_start(channel->pace_timer,
-                               (unsigned long)((channel->next_refresh_at -
-                                                now) * 1e6) + 1);
+                               (unsigned long)((earliest - now) * 1e6) + 1);
         return;
     }
     channel->stale = 0;

@@ -55,7 +55,6 @@ struct realtime_channel {
     struct list subscribers;        /* of struct realtime_subscription */
     int querying;                   /* a query is in flight */
     int stale;                      /* changed while nobody followed it */
-    double next_refresh_at;         /* pacing: no query before this */
     double fanout_started;          /* when the newest state was made */
     struct server_timer *pace_timer;
     int dirty;                      /* changed again while querying */

@@ -374,15 +374,20 @@ int store_subscribe(struct store *store, const char *channel)
     return 0;
 }
 
-static void retry_finish(struct store_retry *retry, redisReply *reply)
+static void retry_free(struct store_retry *retry)
 {
-    list_remove(&retry->store->retries, &retry->node);
-    retry->fn(retry->arg, reply);
     for (int i = 0; i < retry->argc; i++)
         free(retry->argv[i]);
     free(retry->argv);
     free(retry->lengths);
     free(retry);
+}
+
+static void retry_finish(struct store_retry *retry, redisReply *reply)
+{
+    list_remove(&retry->store->retries, &retry->node);
+    retry->fn(retry->arg, reply);
+    retry_free(retry);
 }
 
 static void retries_check_cb(lws_sorted_usec_list_t *sul)
@@ -467,12 +472,7 @@ int store_command_retry(struct store *store, store_reply_fn fn, void *arg,
     return 0;
 
 fail:
-    if (retry) {
-        for (int i = 0; i < retry->argc; i++)
-            free(retry->argv[i]);
-        free(retry->argv);
-        free(retry->lengths);
-        free(retry);
-    }
+    if (retry)
+        retry_free(retry);
     return -1;
 }
