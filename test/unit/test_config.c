@@ -41,7 +41,8 @@ static void test_defaults(void)
     CHECK_STR(cfg.host, "127.0.0.1", "host defaults to 127.0.0.1");
     CHECK_STR(cfg.redis_url, "redis://127.0.0.1:6379", "redis default");
     CHECK_STR(cfg.redis.host, "127.0.0.1", "default redis host");
-    CHECK(cfg.redis.port == 6379 && cfg.redis.db == 0, "default redis port");
+    CHECK(cfg.redis.port == 6379, "default redis port");
+    CHECK(cfg.redis.db == 0, "default redis db");
     CHECK(cfg.presence_ttl == 15, "presence ttl defaults to 15 s");
     CHECK_CONTAINS(cfg.templates_dir, "/templates", "templates beside source");
     CHECK_CONTAINS(cfg.static_dir, "/static", "static beside source");
@@ -154,7 +155,8 @@ static void test_redis_urls(void)
     CHECK(addr.port == 6379, "port defaults to 6379");
     CHECK(config_parse_redis_url(&addr, "redis://h:6380/") == 0,
           "trailing slash parses");
-    CHECK(addr.port == 6380 && addr.db == 0, "trailing slash keeps db 0");
+    CHECK(addr.port == 6380, "port before a trailing slash");
+    CHECK(addr.db == 0, "trailing slash keeps db 0");
     CHECK(config_parse_redis_url(&addr, "redis://user@h:1") != 0,
           "credentials are rejected");
     CHECK(config_parse_redis_url(&addr, "redis://h:0") != 0,
