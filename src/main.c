@@ -22,8 +22,8 @@
 /* A deferred HTTP response that waits longer than this gets a 503. */
 #define RESPONSE_TIMEOUT_MS 3000
 /* How long shutdown waits for Redis to confirm the viewers left and for
- * the requests in flight, then for the sockets to take their close frames;
- * the whole stop stays under 2 s. */
+ * the requests in flight, and then for the sockets to take their close
+ * frames. Together they keep the whole stop under 2 s. */
 #define STOP_TIMEOUT_MS 1200
 #define CLOSE_TIMEOUT_MS 500
 #define CLOSE_GOING_AWAY 1001
@@ -37,14 +37,14 @@ static void on_signal(int sig)
         server_interrupt(running_server);
 }
 
-/* What stop() waits for before closing the sockets. */
+/* The conditions stop() waits for before closing the sockets. */
 struct stopping {
     struct server *server;
     int viewers_removed;
 };
 
 /* Returns 1 once Redis confirmed the viewers left and every HTTP request
- * in flight (whose page view may be counted already) has its answer. */
+ * in flight, whose page view may be counted already, got its response. */
 static int stop_settled(void *arg)
 {
     struct stopping *stopping = arg;

@@ -54,7 +54,7 @@ struct realtime_channel {
     struct buf full_frame;
     struct list subscribers;        /* of struct realtime_subscription */
     int querying;                   /* a query is in flight */
-    int stale;                      /* changed while nobody followed it */
+    int stale;                      /* changed while it had no subscribers */
     double fanout_started;          /* when the newest state was made */
     struct server_timer *pace_timer;
     int dirty;                      /* changed again while querying */

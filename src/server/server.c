@@ -275,7 +275,7 @@ void server_close_sockets(struct server *server, int code, const char *reason)
                             reason);
 }
 
-/* Owned by whoever made it with server_timer_new. */
+/* Owned by the caller of server_timer_new. */
 struct server_timer {
     lws_sorted_usec_list_t sul;
     struct server *server;

@@ -153,7 +153,8 @@ void server_socket_start_idle_checks(struct server *server)
 
 static int socket_send_ping(struct server_socket *socket)
 {
-    /* A payload, because lws 4.1 passes an empty pong on to nobody. */
+    /* A payload, because lws 4.1 delivers no RECEIVE_PONG for an empty
+     * pong. */
     unsigned char frame[LWS_PRE + 4] = {0};
 
     memcpy(frame + LWS_PRE, "ring", 4);

@@ -13,7 +13,7 @@
 #define MAX_CHANNELS 8
 #define MAX_SCRIPTS 16
 
-/* Owned by whoever calls store_new; lives for the whole process. */
+/* Owned by the caller of store_new; lives for the whole process. */
 struct store {
     struct lws_context *context;
     struct lws_vhost *vhost;
@@ -99,7 +99,7 @@ static void store_on_reply(redisAsyncContext *ac, void *reply, void *data)
 
     if (r && r->type == REDIS_REPLY_ERROR && request->script &&
         !strncmp(r->str, "NOSCRIPT", 8) && !store_send_eval(ac, request))
-        return; /* Redis lost its script cache; the EVAL answers */
+        return; /* Redis lost its script cache, so the EVAL's reply counts */
     if (reply) {
         metrics.redis_replies++;
         metrics.redis_roundtrip_seconds += metrics_now() - request->sent_at;
